@@ -1,0 +1,64 @@
+// Package http is Rampart's web layer: the Echo instance, the routes, the
+// handlers, the error handler and (in middleware/) the middleware stack. It is
+// the only package that imports Echo, so a move to Echo v5 stays mechanical.
+package http
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rampart-dev/rampart/web"
+)
+
+// Options are the dependencies of the web layer, built by cmd/server.
+type Options struct {
+	Logger            *slog.Logger
+	Pool              *pgxpool.Pool
+	Redis             *redis.Client // nil when REDIS_URL is empty
+	Assets            *web.Assets
+	Registry          *prometheus.Registry // /metrics; request and pool metrics are registered on it
+	TrustedProxies    []netip.Prefix
+	AdminAllowedCIDRs []netip.Prefix
+	Production        bool
+}
+
+// NewHandler builds the application's HTTP handler. It returns an error when
+// a dependency is missing or a metric cannot be registered.
+func NewHandler(opts Options) (http.Handler, error) {
+	if opts.Logger == nil || opts.Pool == nil || opts.Assets == nil || opts.Registry == nil {
+		return nil, errMissingDependency
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.Logger.SetOutput(slogWriter{opts.Logger})
+	e.IPExtractor = trustedIPExtractor(opts.TrustedProxies)
+	e.HTTPErrorHandler = newErrorHandler(opts.Logger, opts.Assets)
+
+	metrics, err := newMetrics(opts.Registry, opts.Pool)
+	if err != nil {
+		return nil, err
+	}
+	addRoutes(e, opts, metrics)
+	return e, nil
+}
+
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+const errMissingDependency = constError("http: Logger, Pool, Assets and Registry are required")
+
+// slogWriter sends Echo's own (rare) log output to slog.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.log.Warn("echo", "message", string(p))
+	return len(p), nil
+}

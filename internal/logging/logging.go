@@ -1,0 +1,99 @@
+// Package logging builds the application's slog logger: JSON in production,
+// readable text in development, with attributes carried in the context (the
+// request id, the client IP) added to every line, and values of secret-looking
+// keys redacted whatever code logs them.
+package logging
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// Format selects the output encoding.
+type Format int
+
+// Output formats.
+const (
+	FormatText Format = iota // key=value, for people
+	FormatJSON               // one JSON object a line, for machines
+)
+
+// Redacted replaces the value of every redacted attribute.
+const Redacted = "[REDACTED]"
+
+// New returns a logger writing to w in format at level. Every record gets the
+// attributes stored in its context with WithAttrs, and attributes whose key
+// names a secret (see IsSensitiveKey) have their value replaced by Redacted.
+func New(w io.Writer, format Format, level slog.Leveler) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
+	var h slog.Handler
+	if format == FormatJSON {
+		h = slog.NewJSONHandler(w, opts)
+	} else {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(contextHandler{h})
+}
+
+type ctxKey struct{}
+
+// WithAttrs returns a context whose log records (logged with the *Context
+// methods) carry attrs in addition to any already there.
+func WithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
+	prev, _ := ctx.Value(ctxKey{}).([]slog.Attr)
+	merged := make([]slog.Attr, 0, len(prev)+len(attrs))
+	merged = append(append(merged, prev...), attrs...)
+	return context.WithValue(ctx, ctxKey{}, merged)
+}
+
+// Attrs returns the attributes stored in ctx by WithAttrs.
+func Attrs(ctx context.Context) []slog.Attr {
+	attrs, _ := ctx.Value(ctxKey{}).([]slog.Attr)
+	return attrs
+}
+
+type contextHandler struct{ slog.Handler }
+
+func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if attrs := Attrs(ctx); len(attrs) > 0 {
+		r = r.Clone()
+		r.AddAttrs(attrs...)
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return contextHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h contextHandler) WithGroup(name string) slog.Handler {
+	return contextHandler{h.Handler.WithGroup(name)}
+}
+
+// sensitiveFragments are matched case-insensitively against attribute keys.
+var sensitiveFragments = [...]string{
+	"password", "passwd", "secret", "token", "api_key", "apikey", "authorization",
+	"cookie", "signature", "private_key", "totp", "recovery_code", "otp",
+}
+
+// IsSensitiveKey reports whether an attribute named key must never be logged
+// in clear: any key containing password, secret, token, api_key, cookie,
+// authorization, signature, totp, otp, ...
+func IsSensitiveKey(key string) bool {
+	k := strings.ToLower(key)
+	for _, f := range sensitiveFragments {
+		if strings.Contains(k, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func redact(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindGroup && IsSensitiveKey(a.Key) {
+		return slog.String(a.Key, Redacted)
+	}
+	return a
+}
