@@ -5,8 +5,9 @@
 package db
 
 import (
+	"time"
+
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Permission struct {
@@ -18,27 +19,27 @@ type Session struct {
 	ID             uuid.UUID
 	UserID         uuid.UUID
 	TokenHash      []byte
-	CreatedAt      pgtype.Timestamptz
-	LastSeenAt     pgtype.Timestamptz
-	ExpiresAt      pgtype.Timestamptz
+	CreatedAt      time.Time
+	LastSeenAt     time.Time
+	ExpiresAt      time.Time
 	Ip             string
 	UserAgent      string
-	SecondFactorAt pgtype.Timestamptz
+	SecondFactorAt *time.Time
 }
 
 type User struct {
 	ID               uuid.UUID
 	Email            string
 	PasswordHash     string
-	EmailVerifiedAt  pgtype.Timestamptz
+	EmailVerifiedAt  *time.Time
 	FailedLoginCount int32
-	LockedUntil      pgtype.Timestamptz
-	CreatedAt        pgtype.Timestamptz
-	UpdatedAt        pgtype.Timestamptz
+	LockedUntil      *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 type UserPermission struct {
 	UserID    uuid.UUID
 	Codename  string
-	GrantedAt pgtype.Timestamptz
+	GrantedAt time.Time
 }

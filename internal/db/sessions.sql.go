@@ -7,19 +7,18 @@ package db
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5/pgtype"
+	"time"
 )
 
 const deleteExpiredSessions = `-- name: DeleteExpiredSessions :execrows
 DELETE FROM sessions
-WHERE expires_at < $1::timestamptz
-   OR last_seen_at < $2::timestamptz
+WHERE expires_at < $1
+   OR last_seen_at < $2
 `
 
 type DeleteExpiredSessionsParams struct {
-	Now        pgtype.Timestamptz
-	IdleCutoff pgtype.Timestamptz
+	Now        time.Time
+	IdleCutoff time.Time
 }
 
 // Removes sessions past their absolute expiry or idle for longer than the

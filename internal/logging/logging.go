@@ -97,3 +97,26 @@ func redact(_ []string, a slog.Attr) slog.Attr {
 	}
 	return a
 }
+
+// WithMinLevel returns a logger sharing log's output that drops records below
+// level: for chatty libraries (River logs every poll at Info).
+func WithMinLevel(log *slog.Logger, level slog.Level) *slog.Logger {
+	return slog.New(minLevelHandler{Handler: log.Handler(), min: level})
+}
+
+type minLevelHandler struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevelHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevelHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevelHandler{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevelHandler) WithGroup(name string) slog.Handler {
+	return minLevelHandler{Handler: h.Handler.WithGroup(name), min: h.min}
+}

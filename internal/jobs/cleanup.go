@@ -1,0 +1,53 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/rampart-dev/rampart/internal/db"
+)
+
+// CleanupArgs is the periodic job that deletes expired rows.
+type CleanupArgs struct{}
+
+// Kind implements river.JobArgs.
+func (CleanupArgs) Kind() string { return "cleanup_expired" }
+
+// InsertOpts makes the job unique while it waits or runs, so a slow run
+// never piles up copies of itself.
+func (CleanupArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}}}
+}
+
+// CleanupWorker deletes sessions past their absolute expiry or idle for
+// longer than IdleTimeout.
+type CleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	Pool        *pgxpool.Pool
+	Logger      *slog.Logger
+	IdleTimeout time.Duration
+	Now         func() time.Time
+}
+
+// Work implements river.Worker.
+func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	now := w.Now()
+	n, err := db.New(w.Pool).DeleteExpiredSessions(ctx, db.DeleteExpiredSessionsParams{
+		Now:        now,
+		IdleCutoff: now.Add(-w.IdleTimeout),
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: delete expired sessions: %w", db.Translate(err))
+	}
+	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "sessions", "rows", n)
+	return nil
+}
