@@ -1,0 +1,83 @@
+# Rampart developer workflow. `make run` and `make test` work on a fresh
+# machine: scripts/db.sh finds or starts PostgreSQL (see README).
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+export GOTOOLCHAIN := local
+
+GO        ?= go
+GOTESTFLAGS ?=
+PKGS      ?= ./...
+
+.PHONY: help run worker test test-short generate check-generated lint vet fmt bench migrate migrate-down migrate-status db db-stop build clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+run: ## start PostgreSQL if needed, migrate, then serve on :8080 (worker in-process)
+	@export DATABASE_URL="$$(scripts/db.sh)"; \
+	$(GO) run ./cmd/server migrate up; \
+	exec $(GO) run ./cmd/server serve
+
+worker: ## run a separate job worker (set WORKER_IN_PROCESS=false for `make run`)
+	@export DATABASE_URL="$$(scripts/db.sh)"; exec $(GO) run ./cmd/worker
+
+test: ## vet, check generated code, run every test with the race detector
+	@export DATABASE_URL="$$(scripts/db.sh)"; export TEST_DATABASE_URL="$$DATABASE_URL"; \
+	echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi; \
+	echo "== go vet"; $(GO) vet $(PKGS); \
+	echo "== generated code"; scripts/check-generated.sh; \
+	echo "== go test -race"; $(GO) test -race -count=1 $(GOTESTFLAGS) $(PKGS)
+
+test-short: ## the tests without the race detector (quicker while editing)
+	@export DATABASE_URL="$$(scripts/db.sh)"; export TEST_DATABASE_URL="$$DATABASE_URL"; \
+	$(GO) test -count=1 $(GOTESTFLAGS) $(PKGS)
+
+generate: ## regenerate templ and sqlc output and record the sqlc inputs
+	$(GO) tool templ generate
+	$(GO) tool sqlc generate
+	cat sqlc.yaml migrations/*.sql sql/queries/*.sql | sha256sum | cut -d' ' -f1 > sql/sqlc.sum
+
+check-generated: ## fail when committed generated code is stale
+	scripts/check-generated.sh
+
+vet: ## go vet
+	$(GO) vet $(PKGS)
+
+fmt: ## gofmt and templ fmt the tree
+	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
+	$(GO) tool templ fmt views
+
+lint: vet ## gofmt check, go vet and staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+
+bench: ## benchmarks (no tests), 3 runs each
+	@export DATABASE_URL="$$(scripts/db.sh)"; export TEST_DATABASE_URL="$$DATABASE_URL"; \
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 $(PKGS)
+
+migrate: ## apply pending migrations
+	@export DATABASE_URL="$$(scripts/db.sh)"; $(GO) run ./cmd/server migrate up
+
+migrate-down: ## roll back the latest migration
+	@export DATABASE_URL="$$(scripts/db.sh)"; $(GO) run ./cmd/server migrate down
+
+migrate-status: ## list migrations and their state
+	@export DATABASE_URL="$$(scripts/db.sh)"; $(GO) run ./cmd/server migrate status
+
+db: ## print the DATABASE_URL that run and test use (starting PostgreSQL if needed)
+	@scripts/db.sh
+
+db-stop: ## stop the private PostgreSQL cluster under .data/, if one runs
+	@if [ -f .data/postgres/postmaster.pid ]; then \
+		pgctl=$$(ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1); pgctl=$${pgctl:-pg_ctl}; \
+		if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$pgctl -D .data/postgres stop; else $$pgctl -D .data/postgres stop; fi; \
+	else echo "no private cluster running"; fi
+
+build: ## static binaries into bin/, as the Docker image builds them
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/ ./cmd/...
+
+clean: ## remove build output (keeps .data/)
+	rm -rf bin test-artifacts
