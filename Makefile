@@ -5,6 +5,12 @@ SHELL := bash
 .DEFAULT_GOAL := help
 export GOTOOLCHAIN := local
 
+# Settings from .env (see .env.example), exported to the commands below.
+ifneq (,$(wildcard .env))
+include .env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
+endif
+
 GO        ?= go
 GOTESTFLAGS ?=
 PKGS      ?= ./...
