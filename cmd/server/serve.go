@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampart-dev/rampart/internal/auth/keys"
 	"github.com/rampart-dev/rampart/internal/config"
 	"github.com/rampart-dev/rampart/internal/db"
 	apphttp "github.com/rampart-dev/rampart/internal/http"
@@ -59,10 +60,17 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	csrfKey, err := keys.Derive(cfg.SecretKey, keys.CSRF)
+	if err != nil {
+		return err
+	}
 	handler, err := apphttp.NewHandler(apphttp.Options{
 		Logger: log, Pool: pool, Redis: rdb, Assets: assets, Registry: apphttp.NewRegistry(),
 		TrustedProxies: cfg.TrustedProxies, AdminAllowedCIDRs: cfg.AdminAllowedCIDRs,
-		Production: cfg.IsProduction(),
+		Production: cfg.IsProduction(), BaseURL: cfg.BaseURL, CSRFKey: csrfKey,
+		CORSAllowedOrigins:         cfg.CORSAllowedOrigins,
+		RateLimitRequestsPerMinute: cfg.RateLimitRequestsPerMinute,
+		RateLimitAuthPerMinute:     cfg.RateLimitAuthPerMinute,
 	})
 	if err != nil {
 		return err
@@ -166,7 +174,10 @@ func openRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client
 	if err != nil {
 		return nil, errors.New("REDIS_URL is not a valid Redis URL")
 	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, time.Second, time.Second
+	// Short timeouts and one retry: Redis sits on the request path (rate
+	// limits, revocation), where a slow answer is worse than the fallback.
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 200*time.Millisecond, 200*time.Millisecond
+	opts.ContextTimeoutEnabled, opts.MaxRetries = true, 1
 	rdb := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

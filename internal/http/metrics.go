@@ -14,9 +14,11 @@ import (
 // metrics holds the HTTP and pool metrics, registered on the application's
 // own registry (never the global one).
 type metrics struct {
-	registry *prometheus.Registry
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	registry      *prometheus.Registry
+	requests      *prometheus.CounterVec
+	duration      *prometheus.HistogramVec
+	cspReports    *prometheus.CounterVec
+	limiterErrors *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry, pool *pgxpool.Pool) (*metrics, error) {
@@ -31,8 +33,16 @@ func newMetrics(reg *prometheus.Registry, pool *pgxpool.Pool) (*metrics, error) 
 			Help:    "HTTP request latency by method and route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
+		cspReports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rampart_csp_reports_total",
+			Help: "Content-Security-Policy violation reports received, by directive.",
+		}, []string{"directive"}),
+		limiterErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rampart_ratelimit_store_errors_total",
+			Help: "Rate-limit store failures (e.g. Redis down), by tier; the tier's failure policy applied.",
+		}, []string{"tier"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, newPoolCollector(pool)} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.cspReports, m.limiterErrors, newPoolCollector(pool)} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -51,8 +61,8 @@ func (m *metrics) middleware() echo.MiddlewareFunc {
 				c.Error(err)
 			}
 			route := c.Path()
-			if route == "" || c.Response().Status == 404 {
-				route = "unmatched"
+			if route == "" || routeMissing(c) {
+				route = "unmatched" // no handler: one label for every scanned path
 			}
 			method := c.Request().Method
 			m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()

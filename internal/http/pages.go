@@ -10,8 +10,10 @@ import (
 	"github.com/rampart-dev/rampart/views/pages"
 )
 
-// render writes a templ component as an HTML response with status.
+// render writes a templ component as an HTML response with status. Pages
+// are never stored by caches: they carry CSRF tokens and session state.
 func render(c echo.Context, status int, component templ.Component) error {
+	noStore(c)
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().WriteHeader(status)
 	return component.Render(c.Request().Context(), c.Response())

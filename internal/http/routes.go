@@ -1,7 +1,8 @@
 package http
 
 import (
-	"net/netip"
+	"reflect"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -10,30 +11,114 @@ import (
 
 // addRoutes is the whole URL surface of Rampart, grouped by the guard each
 // group sits behind. Read top to bottom: every request passes the global
-// stack, then the group's own middleware, then the handler.
+// stack, then its group's middleware, then the handler.
 func addRoutes(e *echo.Echo, opts Options, m *metrics) {
-	// Global stack, outermost first: the request id exists before anything
-	// logs; the access log sees the final status; panics become 500s inside it.
+	limits := newLimiters(opts, m)
+
+	// Global stack, outermost first. The request id exists before anything
+	// logs; metrics and the access log see the final status; panics become
+	// 500s inside them; security headers are set before any handler or error
+	// page writes; the body cap and the per-IP limit come before any work;
+	// CSRF guards every unsafe web request.
 	e.Use(
 		middleware.RequestID(),
 		m.middleware(),
 		middleware.AccessLog(opts.Logger),
 		middleware.Recover(opts.Logger),
+		middleware.SecureHeadersWithConfig(secureHeadersConfig(opts)),
+		middleware.BodyLimit(defaultBodyLimit),
+		limits.global,
+		middleware.CSRFWithConfig(csrfConfig(opts)),
 	)
 
-	// Probes and assets: no session, no CSRF.
-	e.GET("/health", handleHealth())
-	e.GET("/ready", handleReady(opts.Pool, opts.Redis))
-	e.GET("/static/*", echo.WrapHandler(opts.Assets.Handler()))
+	// Probes and assets: no limit, no session.
+	getAndHead(e, "/health", handleHealth())
+	getAndHead(e, "/ready", handleReady(opts.Pool, opts.Redis))
+	getAndHead(e, "/static/*", echo.WrapHandler(opts.Assets.Handler()))
 
-	// Operators only: the address check runs before anything else.
-	ops := e.Group("", middleware.IPFilter(opts.AdminAllowedCIDRs))
-	ops.GET("/metrics", m.handler())
+	// Operators only: the address check runs before anything else. It is
+	// route middleware, not a Group("", ...): Echo v4's Group.Use registers a
+	// catch-all for the group's prefix, which for "" would put the filter in
+	// front of every unknown path (403 instead of 404 for everyone else).
+	operatorsOnly := middleware.IPFilter(opts.AdminAllowedCIDRs)
+	e.GET("/metrics", m.handler(), operatorsOnly)
+
+	// Browser reports: no CSRF (browsers send them without tokens), their
+	// own small limit, a small body cap.
+	e.POST("/csp-report", handleCSPReport(opts.Logger, m), limits.cspReport)
 
 	// Public pages.
-	e.GET("/", handleLanding(opts.Assets))
+	getAndHead(e, "/", handleLanding(opts.Assets))
+
+	// JSON API: CORS for the allowed origins; authenticated by headers, so
+	// CSRF does not apply (cookie-authenticated API calls never skip it).
+	api := e.Group("/api", middleware.CORSWithConfig(corsConfig(opts)))
+	_ = api
 }
 
-func trustedIPExtractor(trusted []netip.Prefix) echo.IPExtractor {
-	return middleware.NewIPExtractor(trusted)
+// defaultBodyLimit caps request bodies (DESIGN.md: 1 MiB for forms and JSON).
+const defaultBodyLimit = 1 << 20
+
+// getAndHead registers h for GET and HEAD: Echo v4 does not answer HEAD for
+// GET routes by itself, and load balancers and link checkers use it.
+func getAndHead(e *echo.Echo, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	e.GET(path, h, m...)
+	e.HEAD(path, h, m...)
+}
+
+func secureHeadersConfig(opts Options) middleware.SecureHeadersConfig {
+	cfg := middleware.SecureHeadersDev()
+	if opts.Production {
+		cfg = middleware.SecureHeadersStrict()
+	}
+	cfg.TrustedProxies = opts.TrustedProxies
+	return cfg
+}
+
+// csrfExempt: requests that cannot carry a token by design — webhooks are
+// authenticated by their signature, CSP reports are sent by the browser on
+// its own, /api/* is authenticated by headers — and requests that reach no
+// handler, which answer 404 or 405 rather than 403.
+func csrfExempt(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/csp-report" ||
+		routeMissing(c)
+}
+
+// routeMissing reports whether the router found no handler for the request:
+// Echo's 404 handler, or its 405 handler (which it marks with the Allow
+// header value in the context).
+func routeMissing(c echo.Context) bool {
+	if c.Get(echo.ContextKeyHeaderAllow) != nil {
+		return true
+	}
+	return reflect.ValueOf(c.Handler()).Pointer() == notFoundHandler
+}
+
+// notFoundHandler identifies echo.NotFoundHandler, the handler the router
+// picks when no route matches.
+var notFoundHandler = reflect.ValueOf(echo.NotFoundHandler).Pointer()
+
+func csrfConfig(opts Options) middleware.CSRFConfig {
+	cfg := middleware.DefaultCSRFConfig
+	cfg.Skipper = csrfExempt
+	cfg.Key = opts.CSRFKey
+	cfg.Secure = opts.Production
+	cfg.TrustedProxies = opts.TrustedProxies
+	if opts.BaseURL != nil {
+		cfg.TrustedOrigins = []string{opts.BaseURL.Scheme + "://" + opts.BaseURL.Host}
+	}
+	return cfg
+}
+
+func corsConfig(opts Options) middleware.CORSConfig {
+	cfg := middleware.DefaultCORSConfig
+	cfg.AllowOrigins = opts.CORSAllowedOrigins
+	return cfg
+}
+
+// noStore marks a response as never cacheable: pages that carry CSRF
+// tokens, session state or one-time secrets.
+func noStore(c echo.Context) {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 }

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampart-dev/rampart/internal/http/middleware"
 	"github.com/rampart-dev/rampart/web"
 )
 
@@ -26,21 +28,34 @@ type Options struct {
 	TrustedProxies    []netip.Prefix
 	AdminAllowedCIDRs []netip.Prefix
 	Production        bool
+	BaseURL           *url.URL // APP_BASE_URL: its origin is trusted by the CSRF origin check
+	// CSRFKey signs CSRF tokens: keys.Derive(SECRET_KEY, keys.CSRF).
+	CSRFKey                    []byte
+	CORSAllowedOrigins         []string
+	RateLimitRequestsPerMinute int
+	RateLimitAuthPerMinute     int
 }
 
 // NewHandler builds the application's HTTP handler. It returns an error when
-// a dependency is missing or a metric cannot be registered.
+// a dependency is missing or a metric cannot be registered. Zero rate limits
+// take DESIGN.md's defaults (600 and 10 a minute).
 func NewHandler(opts Options) (http.Handler, error) {
-	if opts.Logger == nil || opts.Pool == nil || opts.Assets == nil || opts.Registry == nil {
+	if opts.Logger == nil || opts.Pool == nil || opts.Assets == nil || opts.Registry == nil || len(opts.CSRFKey) < 32 {
 		return nil, errMissingDependency
 	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.Logger.SetOutput(slogWriter{opts.Logger})
-	e.IPExtractor = trustedIPExtractor(opts.TrustedProxies)
+	e.IPExtractor = middleware.NewIPExtractor(opts.TrustedProxies)
 	e.HTTPErrorHandler = newErrorHandler(opts.Logger, opts.Assets)
 
+	if opts.RateLimitRequestsPerMinute <= 0 {
+		opts.RateLimitRequestsPerMinute = 600
+	}
+	if opts.RateLimitAuthPerMinute <= 0 {
+		opts.RateLimitAuthPerMinute = 10
+	}
 	metrics, err := newMetrics(opts.Registry, opts.Pool)
 	if err != nil {
 		return nil, err
@@ -53,7 +68,7 @@ type constError string
 
 func (e constError) Error() string { return string(e) }
 
-const errMissingDependency = constError("http: Logger, Pool, Assets and Registry are required")
+const errMissingDependency = constError("http: Logger, Pool, Assets, Registry and a 32-byte CSRFKey are required")
 
 // slogWriter sends Echo's own (rare) log output to slog.
 type slogWriter struct{ log *slog.Logger }

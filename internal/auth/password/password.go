@@ -100,6 +100,11 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 }
 
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+	// Checked first: with a free slot, the select below would pick the slot
+	// or ctx.Done() at random, and a caller already gone must not cost a hash.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	timer := time.NewTimer(h.maxWait)
 	defer timer.Stop()
 	select {

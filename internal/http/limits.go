@@ -1,0 +1,77 @@
+package http
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rampart-dev/rampart/internal/http/middleware"
+)
+
+// limiters are the rate-limit tiers of DESIGN.md. With Redis configured they
+// count in Redis (exact across instances); without it, in memory.
+type limiters struct {
+	// global: RATE_LIMIT_REQUESTS_PER_MINUTE per client IP on every route
+	// but probes and assets; fails open when Redis is down.
+	global echo.MiddlewareFunc
+	// auth: RATE_LIMIT_AUTH_PER_MINUTE per client IP on the POSTs of login,
+	// signup, magic link, password forgot/reset, 2FA and token; falls back to
+	// a per-instance memory limiter when Redis is down (never unlimited).
+	auth echo.MiddlewareFunc
+	// cspReport: browsers' violation reports, 60 a minute per client IP.
+	cspReport echo.MiddlewareFunc
+}
+
+func newLimiters(opts Options, m *metrics) limiters {
+	var store middleware.RateLimitStore
+	memory := middleware.NewMemoryStore(middleware.MemoryStoreOptions{})
+	if opts.Redis != nil {
+		store = middleware.NewRedisStore(opts.Redis, "rampart:rl:")
+	} else {
+		store = memory
+	}
+	onError := storeErrorReporter(opts.Logger, m)
+	perMinute := func(n int) middleware.Limit {
+		return middleware.Limit{Rate: n, Period: time.Minute, Burst: n}
+	}
+
+	global := middleware.DefaultRateLimitConfig
+	global.Store, global.Limit, global.Name, global.OnStoreError = store, perMinute(opts.RateLimitRequestsPerMinute), "global", onError
+	global.Skipper = func(c echo.Context) bool {
+		p := c.Request().URL.Path
+		return p == "/health" || p == "/ready" || p == "/metrics" || strings.HasPrefix(p, "/static/")
+	}
+
+	auth := middleware.DefaultRateLimitConfig
+	auth.Store, auth.Limit, auth.Name, auth.OnStoreError = store, perMinute(opts.RateLimitAuthPerMinute), "auth", onError
+	auth.Fallback = memory
+	auth.Skipper = func(c echo.Context) bool { return c.Request().Method != "POST" }
+
+	csp := middleware.DefaultRateLimitConfig
+	csp.Store, csp.Limit, csp.Name, csp.OnStoreError = store, perMinute(60), "csp", onError
+
+	return limiters{
+		global:    middleware.RateLimitWithConfig(global),
+		auth:      middleware.RateLimitWithConfig(auth),
+		cspReport: middleware.RateLimitWithConfig(csp),
+	}
+}
+
+// storeErrorReporter counts every limiter store failure and logs at most one
+// warning per tier every 10 seconds, so a Redis outage cannot flood the log.
+func storeErrorReporter(log *slog.Logger, m *metrics) func(context.Context, string, error) {
+	var last atomic.Int64
+	return func(ctx context.Context, tier string, err error) {
+		m.limiterErrors.WithLabelValues(tier).Inc()
+		now := time.Now().UnixNano()
+		prev := last.Load()
+		if now-prev < int64(10*time.Second) || !last.CompareAndSwap(prev, now) {
+			return
+		}
+		log.WarnContext(ctx, "rate-limit store failing; applying the failure policy", "tier", tier, "error", err)
+	}
+}

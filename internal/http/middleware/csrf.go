@@ -1,0 +1,274 @@
+package middleware
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"mime"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	echomw "github.com/labstack/echo/v4/middleware"
+	"golang.org/x/net/http/httpguts"
+)
+
+// CSRFConfig configures CSRF. Key is required; every other field has a
+// default (DefaultCSRFConfig).
+type CSRFConfig struct {
+	Skipper echomw.Skipper
+	// Key is the HMAC-SHA256 key tokens are signed with, at least 32 bytes.
+	// The app derives it from SECRET_KEY (HKDF, purpose "csrf"); it is copied
+	// at construction.
+	Key []byte
+	// CookieName names the pre-session binding cookie (default "csrf"). Give
+	// the bare name: with Secure the cookie is "__Host-" + CookieName.
+	CookieName string
+	// Secure marks the binding cookie Secure and names it with the __Host-
+	// prefix (Path=/, no Domain), so neither a plain-HTTP response nor a
+	// sibling subdomain can plant one. Turn it on in production.
+	Secure bool
+	// CookieMaxAge is the binding cookie's lifetime (default one year, so a
+	// form left open in a tab still submits); a negative value makes it a
+	// browser-session cookie.
+	CookieMaxAge time.Duration
+	// FieldName is the form field carrying the token (default "csrf_token",
+	// the name views/components.CSRFField renders).
+	FieldName string
+	// HeaderName is the request header carrying the token (default
+	// "X-CSRF-Token"), for fetch/XHR requests.
+	HeaderName string
+	// TrustedOrigins are origins ("https://app.example.com", scheme://host[:port],
+	// an optional trailing "/" allowed) accepted besides the request's own;
+	// the app passes APP_BASE_URL's origin. Anything else panics.
+	TrustedOrigins []string
+	// TrustedProxies are the peers whose X-Forwarded-Proto is believed when
+	// working out the request's own origin (the app passes TRUSTED_PROXIES).
+	// An invalid prefix panics.
+	TrustedProxies []netip.Prefix
+	// SessionBinding, when it returns ok with a non-empty value (a session
+	// id), binds tokens to that value instead of the pre-session cookie, so
+	// logging in or out changes every token. It is called by the middleware
+	// and by every CSRFToken call, so it must be cheap: read what the session
+	// middleware put in the context, never the database.
+	SessionBinding func(c echo.Context) (binding string, ok bool)
+}
+
+// DefaultCSRFConfig holds every default except the Key, which has none.
+var DefaultCSRFConfig = CSRFConfig{
+	Skipper:      echomw.DefaultSkipper,
+	CookieName:   "csrf",
+	CookieMaxAge: 365 * 24 * time.Hour,
+	FieldName:    "csrf_token",
+	HeaderName:   "X-CSRF-Token",
+}
+
+// ErrCSRFToken is the internal error (errors.Is through the *echo.HTTPError)
+// of a refusal for a missing or invalid token.
+var ErrCSRFToken = errors.New("csrf: missing or invalid token")
+
+// ErrCSRFOrigin is the internal error of a refusal by the Origin /
+// Sec-Fetch-Site check.
+var ErrCSRFOrigin = errors.New("csrf: cross-site request")
+
+const (
+	csrfTokenMessage  = "The form has expired or was not sent by this site. Reload the page and try again."
+	csrfOriginMessage = "Cross-site request refused."
+	csrfContextKey    = "rampart.csrf"
+	csrfBindingLen    = 32
+)
+
+// csrfRequest is what the middleware leaves in the echo context for CSRFToken.
+type csrfRequest struct {
+	signer  *csrfSigner
+	cookie  string
+	session func(echo.Context) (string, bool)
+}
+
+// binding is the value tokens of c are bound to, tagged by kind so a session
+// id can never collide with a cookie value.
+func (r *csrfRequest) binding(c echo.Context) string {
+	if r.session != nil {
+		if s, ok := r.session(c); ok && s != "" {
+			return "session:" + s
+		}
+	}
+	return "cookie:" + r.cookie
+}
+
+// CSRF returns the middleware with DefaultCSRFConfig and key.
+func CSRF(key []byte) echo.MiddlewareFunc {
+	cfg := DefaultCSRFConfig
+	cfg.Key = key
+	return CSRFWithConfig(cfg)
+}
+
+// CSRFWithConfig protects against cross-site request forgery.
+//
+// Every request not skipped gets a binding: the SessionBinding value when it
+// reports one, else a random pre-session cookie (32 bytes, base64url,
+// HttpOnly, SameSite=Lax, Path=/), issued on any request that lacks a valid
+// one and never re-issued while it is valid. CSRFToken mints tokens for it.
+//
+// Unsafe methods (all but GET, HEAD, OPTIONS and TRACE) are then checked, and
+// refused with a 403 *echo.HTTPError before anything downstream runs:
+//  1. Origin: a Sec-Fetch-Site header must be same-origin or none (same-site
+//     only with an Origin in TrustedOrigins); an Origin header must be the
+//     request's own origin or a trusted one ("null" never is). Refusal wraps
+//     ErrCSRFOrigin: "Cross-site request refused."
+//  2. Token: the HeaderName header, else the FieldName field of an
+//     application/x-www-form-urlencoded or multipart/form-data body (never
+//     the query string), must verify for the binding. Refusal wraps
+//     ErrCSRFToken: "The form has expired or was not sent by this site.
+//     Reload the page and try again."
+//
+// A request with a non-empty Authorization header skips the token check (a
+// browser cannot attach one cross-origin without a CORS preflight), not the
+// origin check. Handlers must then authenticate by that header alone, never
+// by a cookie, or the exemption becomes a hole. Routes such as webhooks and
+// CSP reports are exempted through the Skipper by the app.
+//
+// It panics when Key is shorter than 32 bytes, a name is invalid, a trusted
+// origin is not an origin or a proxy prefix is invalid.
+func CSRFWithConfig(cfg CSRFConfig) echo.MiddlewareFunc {
+	cfg = csrfDefaults(cfg)
+	signer := newCSRFSigner(cfg.Key)
+	origins := newOriginPolicy(cfg.TrustedOrigins, cfg.TrustedProxies)
+	cookieName := csrfCookieName(cfg)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cfg.Skipper(c) {
+				return next(c)
+			}
+			req := c.Request()
+			value, ok := bindingCookie(req, cookieName)
+			if !ok {
+				value = newCSRFBinding()
+				c.SetCookie(csrfCookie(cfg, cookieName, value))
+			}
+			state := &csrfRequest{signer: signer, cookie: value, session: cfg.SessionBinding}
+			c.Set(csrfContextKey, state)
+			if safeMethod(req.Method) {
+				return next(c)
+			}
+			if !origins.allows(req) {
+				return echo.NewHTTPError(http.StatusForbidden, csrfOriginMessage).SetInternal(ErrCSRFOrigin)
+			}
+			if strings.TrimSpace(req.Header.Get(echo.HeaderAuthorization)) == "" &&
+				!signer.verify(state.binding(c), submittedToken(req, cfg)) {
+				return echo.NewHTTPError(http.StatusForbidden, csrfTokenMessage).SetInternal(ErrCSRFToken)
+			}
+			return next(c)
+		}
+	}
+}
+
+// CSRFToken returns a fresh token for c's current binding: each call differs
+// (a new random mask, so the token is safe to put in compressed HTML), and
+// every token of the same binding verifies. It costs one HMAC and no I/O.
+// It returns "" when the CSRF middleware did not run for c (not on the route,
+// or skipped); a form carrying "" is refused, so the mistake fails closed.
+func CSRFToken(c echo.Context) string {
+	state, ok := c.Get(csrfContextKey).(*csrfRequest)
+	if !ok {
+		return ""
+	}
+	return state.signer.mint(state.binding(c))
+}
+
+func csrfDefaults(cfg CSRFConfig) CSRFConfig {
+	if len(cfg.Key) < 32 {
+		panic("middleware: CSRF needs a Key of at least 32 bytes")
+	}
+	d := DefaultCSRFConfig
+	if cfg.Skipper == nil {
+		cfg.Skipper = d.Skipper
+	}
+	if cfg.CookieName == "" {
+		cfg.CookieName = d.CookieName
+	}
+	if cfg.CookieMaxAge == 0 {
+		cfg.CookieMaxAge = d.CookieMaxAge
+	}
+	if cfg.FieldName == "" {
+		cfg.FieldName = d.FieldName
+	}
+	if cfg.HeaderName == "" {
+		cfg.HeaderName = d.HeaderName
+	}
+	if strings.HasPrefix(strings.ToLower(cfg.CookieName), "__host-") || strings.HasPrefix(strings.ToLower(cfg.CookieName), "__secure-") {
+		panic("middleware: CSRF CookieName must be the bare name; Secure adds the __Host- prefix")
+	}
+	if (&http.Cookie{Name: cfg.CookieName, Value: "x"}).Valid() != nil {
+		panic("middleware: CSRF CookieName is not a valid cookie name")
+	}
+	if !httpguts.ValidHeaderFieldName(cfg.HeaderName) {
+		panic("middleware: CSRF HeaderName is not a valid header name")
+	}
+	return cfg
+}
+
+func csrfCookieName(cfg CSRFConfig) string {
+	if cfg.Secure {
+		return "__Host-" + cfg.CookieName
+	}
+	return cfg.CookieName
+}
+
+func csrfCookie(cfg CSRFConfig, name, value string) *http.Cookie {
+	ck := &http.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		Secure:   cfg.Secure,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	}
+	if cfg.CookieMaxAge > 0 {
+		ck.MaxAge = int(cfg.CookieMaxAge / time.Second)
+	}
+	return ck
+}
+
+// bindingCookie returns the first cookie named name that holds a well-formed
+// binding (32 bytes, unpadded base64url).
+func bindingCookie(r *http.Request, name string) (string, bool) {
+	for _, ck := range r.CookiesNamed(name) {
+		var b [csrfBindingLen + 1]byte
+		n, err := base64.RawURLEncoding.Strict().Decode(b[:], []byte(ck.Value))
+		if err == nil && n == csrfBindingLen && len(ck.Value) == base64.RawURLEncoding.EncodedLen(csrfBindingLen) {
+			return ck.Value, true
+		}
+	}
+	return "", false
+}
+
+func newCSRFBinding() string {
+	var b [csrfBindingLen]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func safeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// submittedToken reads the token from the header, else from the body of a
+// form. Tokens are never taken from the query string: URLs end up in logs,
+// histories and Referer headers.
+func submittedToken(r *http.Request, cfg CSRFConfig) string {
+	if t := r.Header.Get(cfg.HeaderName); t != "" {
+		return t
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || (mt != echo.MIMEApplicationForm && mt != echo.MIMEMultipartForm) {
+		return ""
+	}
+	return r.PostFormValue(cfg.FieldName)
+}
