@@ -39,14 +39,14 @@ type classified struct {
 // stable code and a message safe to show. Unknown errors are 500 with a
 // generic message; their details only reach the log.
 func classify(err error) classified {
+	// A deliberate 4xx wins; a 5xx HTTPError may wrap a sentinel (e.g. a
+	// handler's 500 around an unreachable database), which then decides.
 	var he *echo.HTTPError
+	isHTTP := errors.As(err, &he)
+	if isHTTP && he.Code < 500 {
+		return fromHTTPError(he)
+	}
 	switch {
-	case errors.As(err, &he):
-		c := classified{status: he.Code, code: codeForStatus(he.Code), message: http.StatusText(he.Code)}
-		if msg, ok := he.Message.(string); ok && msg != "" && he.Code < 500 {
-			c.message, c.expose = msg, true
-		}
-		return c
 	case errors.Is(err, db.ErrNotFound):
 		return classified{status: http.StatusNotFound, code: "not_found", message: "Not found."}
 	case errors.Is(err, db.ErrConflict):
@@ -55,8 +55,20 @@ func classify(err error) classified {
 		return classified{status: http.StatusServiceUnavailable, code: "unavailable", message: "The service is busy or temporarily unavailable. Please try again shortly."}
 	case errors.Is(err, context.DeadlineExceeded):
 		return classified{status: http.StatusServiceUnavailable, code: "timeout", message: "The request took too long. Please try again."}
+	case isHTTP:
+		return fromHTTPError(he)
 	}
 	return classified{status: http.StatusInternalServerError, code: "internal", message: "Something went wrong on our side. Please try again; if it keeps happening, quote the request id."}
+}
+
+// fromHTTPError shows the message of a deliberate 4xx; 5xx messages are
+// replaced by the status text, since they may carry internals.
+func fromHTTPError(he *echo.HTTPError) classified {
+	c := classified{status: he.Code, code: codeForStatus(he.Code), message: http.StatusText(he.Code)}
+	if msg, ok := he.Message.(string); ok && msg != "" && he.Code < 500 {
+		c.message, c.expose = msg, true
+	}
+	return c
 }
 
 func codeForStatus(status int) string {

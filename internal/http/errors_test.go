@@ -144,6 +144,8 @@ func TestClassify(t *testing.T) {
 		{"an unlisted 4xx gets a generic code", echo.NewHTTPError(http.StatusTeapot, "Short and stout."), http.StatusTeapot, "error", "Short and stout.", true},
 		{"a 5xx HTTP error never shows its message", echo.NewHTTPError(http.StatusInternalServerError, "secret internal detail"), http.StatusInternalServerError, "internal", http.StatusText(500), false},
 		{"a 4xx HTTP error with a non-string message shows the status text", echo.NewHTTPError(http.StatusForbidden, errors.New("secret internal detail")), http.StatusForbidden, "forbidden", http.StatusText(403), false},
+		{"a 500 HTTP error around an unreachable database is 503", echo.NewHTTPError(http.StatusInternalServerError).SetInternal(db.ErrUnavailable), http.StatusServiceUnavailable, "unavailable", "", false},
+		{"a 4xx HTTP error around a missing row keeps its 4xx", echo.NewHTTPError(http.StatusBadRequest, "Bad id.").SetInternal(db.ErrNotFound), http.StatusBadRequest, "bad_request", "Bad id.", true},
 		{"a wrapped HTTP error keeps its status", fmt.Errorf("bind: %w", echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Too big.")), http.StatusRequestEntityTooLarge, "payload_too_large", "Too big.", true},
 	}
 	for _, tc := range cases {

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -125,34 +126,52 @@ func encode(p Params, salt, key []byte) string {
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
-// maxMemoryKiB caps what a stored hash may ask for (1 GiB), so a tampered
-// row cannot make verification allocate without bound.
-const maxMemoryKiB = 1 << 20
+// Bounds on what a stored hash may ask for (256 MiB, 16 passes, 16 lanes):
+// a tampered row must not make one verification arbitrarily expensive.
+const (
+	maxMemoryKiB = 256 << 10
+	maxTime      = 16
+	maxThreads   = 16
+)
 
+// decode parses a PHC string strictly: exactly "$argon2id$v=19$m=M,t=T,p=P$salt$key"
+// with decimal numbers and no trailing text anywhere.
 func decode(s string) (Params, []byte, []byte, error) {
 	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v=19" {
 		return Params{}, nil, nil, ErrMalformedHash
 	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+	fields := strings.Split(parts[3], ",")
+	if len(fields) != 3 {
 		return Params{}, nil, nil, ErrMalformedHash
 	}
-	var p Params
-	if n, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || n != 3 {
+	m, okM := decimalField(fields[0], "m=", maxMemoryKiB)
+	t, okT := decimalField(fields[1], "t=", maxTime)
+	p, okP := decimalField(fields[2], "p=", maxThreads)
+	if !okM || !okT || !okP {
 		return Params{}, nil, nil, ErrMalformedHash
 	}
-	if p.Memory == 0 || p.Memory > maxMemoryKiB || p.Time == 0 || p.Time > 64 || p.Threads == 0 {
+	salt, err := b64.Strict().DecodeString(parts[4])
+	if err != nil || len(salt) < 8 || len(salt) > 64 {
 		return Params{}, nil, nil, ErrMalformedHash
 	}
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil || len(salt) < 8 {
-		return Params{}, nil, nil, ErrMalformedHash
-	}
-	key, err := b64.DecodeString(parts[5])
+	key, err := b64.Strict().DecodeString(parts[5])
 	if err != nil || len(key) < 16 || len(key) > 128 {
 		return Params{}, nil, nil, ErrMalformedHash
 	}
-	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
-	return p, salt, key, nil
+	return Params{Memory: uint32(m), Time: uint32(t), Threads: uint8(p),
+		SaltLen: uint32(len(salt)), KeyLen: uint32(len(key))}, salt, key, nil
+}
+
+// decimalField parses "<prefix><digits>" with 1 <= value <= max.
+func decimalField(s, prefix string, max uint64) (uint64, bool) {
+	digits, ok := strings.CutPrefix(s, prefix)
+	if !ok || digits == "" || len(digits) > 10 || (len(digits) > 1 && digits[0] == '0') {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || v == 0 || v > max {
+		return 0, false
+	}
+	return v, true
 }
