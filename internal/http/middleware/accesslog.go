@@ -17,10 +17,33 @@ type AccessLogConfig struct {
 	Skipper echomw.Skipper
 	// Logger receives one Info line per request (Warn for 5xx).
 	Logger *slog.Logger
-	// SensitiveParams are query parameter names (case-insensitive) whose
-	// values are replaced by [REDACTED], in addition to every name that
-	// logging.IsSensitiveKey matches.
-	SensitiveParams []string
+	// SensitiveParams are query parameter and body field names
+	// (case-insensitive) whose values are replaced by [REDACTED], in addition
+	// to DefaultSensitiveParams (or instead of them, with
+	// ReplaceSensitiveParams) and to every name logging.IsSensitiveKey
+	// matches, which cannot be turned off.
+	SensitiveParams        []string
+	ReplaceSensitiveParams bool
+	// Headers are request headers to log, as attribute "header.<name>".
+	// Values of SensitiveHeaders (and of any name logging.IsSensitiveKey
+	// matches) are logged as [REDACTED].
+	Headers []string
+	// SensitiveHeaders are added to DefaultSensitiveHeaders.
+	SensitiveHeaders []string
+	// LogBody logs form (application/x-www-form-urlencoded) and JSON bodies
+	// of up to MaxBodyBytes (default 4 KiB), with sensitive fields redacted
+	// at any depth; larger or other bodies are logged as their size only.
+	// Off by default: bodies are personal data.
+	LogBody      bool
+	MaxBodyBytes int
+}
+
+// DefaultSensitiveHeaders are never logged in clear: credentials, cookies
+// and webhook signatures.
+var DefaultSensitiveHeaders = []string{
+	"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-CSRF-Token",
+	"Stripe-Signature", "X-Hub-Signature", "X-Hub-Signature-256", "X-Slack-Signature",
+	"Webhook-Signature", "X-Signature",
 }
 
 // DefaultSensitiveParams are redacted in every access log line.
@@ -45,9 +68,14 @@ func AccessLogWithConfig(cfg AccessLogConfig) echo.MiddlewareFunc {
 	if cfg.Skipper == nil {
 		cfg.Skipper = echomw.DefaultSkipper
 	}
-	sensitive := make(map[string]bool)
-	for _, p := range append(append([]string{}, DefaultSensitiveParams...), cfg.SensitiveParams...) {
-		sensitive[strings.ToLower(p)] = true
+	params := cfg.SensitiveParams
+	if !cfg.ReplaceSensitiveParams {
+		params = append(append([]string{}, DefaultSensitiveParams...), params...)
+	}
+	sensitive := lowerSet(params)
+	sensitiveHeaders := lowerSet(append(append([]string{}, DefaultSensitiveHeaders...), cfg.SensitiveHeaders...))
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 4 << 10
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -55,6 +83,10 @@ func AccessLogWithConfig(cfg AccessLogConfig) echo.MiddlewareFunc {
 				return next(c)
 			}
 			start := time.Now()
+			var body bodyCapture
+			if cfg.LogBody {
+				body = captureBody(c.Request(), cfg.MaxBodyBytes)
+			}
 			err := next(c)
 			if err != nil {
 				// Let the error handler write the response now, so the status
@@ -79,10 +111,31 @@ func AccessLogWithConfig(cfg AccessLogConfig) echo.MiddlewareFunc {
 			if req.URL.RawQuery != "" {
 				attrs = append(attrs, slog.String("query", RedactQuery(req.URL.RawQuery, sensitive)))
 			}
+			for _, h := range cfg.Headers {
+				if v := req.Header.Get(h); v != "" {
+					if sensitiveHeaders[strings.ToLower(h)] || logging.IsSensitiveKey(h) {
+						v = logging.Redacted
+					}
+					attrs = append(attrs, slog.String("header."+h, v))
+				}
+			}
+			if cfg.LogBody {
+				if b, ok := body.redacted(sensitive); ok {
+					attrs = append(attrs, slog.String("body", b))
+				}
+			}
 			cfg.Logger.LogAttrs(req.Context(), level, "request", attrs...)
 			return nil
 		}
 	}
+}
+
+func lowerSet(names []string) map[string]bool {
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[strings.ToLower(n)] = true
+	}
+	return set
 }
 
 // RedactQuery returns rawQuery with the value of every parameter whose
@@ -90,12 +143,20 @@ func AccessLogWithConfig(cfg AccessLogConfig) echo.MiddlewareFunc {
 // replaced by [REDACTED]. An unparseable query is dropped entirely rather
 // than logged raw.
 func RedactQuery(rawQuery string, sensitive map[string]bool) string {
+	return RedactQueryFunc(rawQuery, func(name string) bool {
+		return sensitive[strings.ToLower(name)] || logging.IsSensitiveKey(name)
+	})
+}
+
+// RedactQueryFunc is RedactQuery with the sensitivity test given as a
+// function (also used for form bodies).
+func RedactQueryFunc(rawQuery string, isSensitive func(name string) bool) string {
 	values, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return "[UNPARSEABLE]"
 	}
 	for name, vs := range values {
-		if sensitive[strings.ToLower(name)] || logging.IsSensitiveKey(name) {
+		if isSensitive(name) {
 			for i := range vs {
 				vs[i] = logging.Redacted
 			}
