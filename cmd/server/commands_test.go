@@ -162,6 +162,7 @@ func TestCreateUser(t *testing.T) {
 	}{
 		{"the same email again is refused", pw, []string{"--email", "ADA@example.com"}, "already exists"},
 		{"a short password is refused", "short", []string{"--email", "bob@example.com"}, "at least 12"},
+		{"a common password is refused", "password123456", []string{"--email", "bob@example.com"}, "too easy to guess"},
 		{"no password on stdin is refused", "", []string{"--email", "bob@example.com"}, "no password"},
 		{"a password as an argument is refused", "", []string{"--email", "bob@example.com", pw}, "never from arguments"},
 		{"a malformed email is refused", pw, []string{"--email", "not-an-email"}, "plain email"},

@@ -42,7 +42,7 @@ func createUser(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	if err := password.Validate(pw, addr.Address); err != nil {
+	if err := password.CheckNew(pw, addr.Address); err != nil {
 		return fmt.Errorf("password refused: %w", err)
 	}
 
