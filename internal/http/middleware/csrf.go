@@ -83,18 +83,30 @@ const (
 // csrfRequest is what the middleware leaves in the echo context for CSRFToken.
 type csrfRequest struct {
 	signer  *csrfSigner
-	cookie  string
+	cookie  string // "" until the request sent a valid one or a token needed one
 	session func(echo.Context) (string, bool)
+	issue   func(c echo.Context) string
 }
 
 // binding is the value tokens of c are bound to, tagged by kind so a session
-// id can never collide with a cookie value.
-func (r *csrfRequest) binding(c echo.Context) string {
+// id can never collide with a cookie value. ok is false when there is
+// neither a session nor a binding cookie: nothing can verify then.
+func (r *csrfRequest) binding(c echo.Context) (string, bool) {
 	if r.session != nil {
 		if s, ok := r.session(c); ok && s != "" {
-			return "session:" + s
+			return "session:" + s, true
 		}
 	}
+	return "cookie:" + r.cookie, r.cookie != ""
+}
+
+// mintBinding is binding for minting: a request without a binding cookie
+// gets one now, so the token it carries can come back.
+func (r *csrfRequest) mintBinding(c echo.Context) string {
+	if b, ok := r.binding(c); ok {
+		return b
+	}
+	r.cookie = r.issue(c)
 	return "cookie:" + r.cookie
 }
 
@@ -107,10 +119,11 @@ func CSRF(key []byte) echo.MiddlewareFunc {
 
 // CSRFWithConfig protects against cross-site request forgery.
 //
-// Every request not skipped gets a binding: the SessionBinding value when it
-// reports one, else a random pre-session cookie (32 bytes, base64url,
-// HttpOnly, SameSite=Lax, Path=/), issued on any request that lacks a valid
-// one and never re-issued while it is valid. CSRFToken mints tokens for it.
+// Tokens are bound to the SessionBinding value when it reports one, else to
+// a random pre-session cookie (32 bytes, base64url, HttpOnly, SameSite=Lax,
+// Path=/). The cookie is issued lazily, by the first CSRFToken call of a
+// request that lacks a valid one (so responses without a form carry no
+// Set-Cookie), and never re-issued while it is valid.
 //
 // Unsafe methods (all but GET, HEAD, OPTIONS and TRACE) are then checked, and
 // refused with a 403 *echo.HTTPError before anything downstream runs:
@@ -137,18 +150,19 @@ func CSRFWithConfig(cfg CSRFConfig) echo.MiddlewareFunc {
 	signer := newCSRFSigner(cfg.Key)
 	origins := newOriginPolicy(cfg.TrustedOrigins, cfg.TrustedProxies)
 	cookieName := csrfCookieName(cfg)
+	issue := func(c echo.Context) string {
+		value := newCSRFBinding()
+		c.SetCookie(csrfCookie(cfg, cookieName, value))
+		return value
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if cfg.Skipper(c) {
 				return next(c)
 			}
 			req := c.Request()
-			value, ok := bindingCookie(req, cookieName)
-			if !ok {
-				value = newCSRFBinding()
-				c.SetCookie(csrfCookie(cfg, cookieName, value))
-			}
-			state := &csrfRequest{signer: signer, cookie: value, session: cfg.SessionBinding}
+			value, _ := bindingCookie(req, cookieName)
+			state := &csrfRequest{signer: signer, cookie: value, session: cfg.SessionBinding, issue: issue}
 			c.Set(csrfContextKey, state)
 			if safeMethod(req.Method) {
 				return next(c)
@@ -156,9 +170,11 @@ func CSRFWithConfig(cfg CSRFConfig) echo.MiddlewareFunc {
 			if !origins.allows(req) {
 				return echo.NewHTTPError(http.StatusForbidden, csrfOriginMessage).SetInternal(ErrCSRFOrigin)
 			}
-			if strings.TrimSpace(req.Header.Get(echo.HeaderAuthorization)) == "" &&
-				!signer.verify(state.binding(c), submittedToken(req, cfg)) {
-				return echo.NewHTTPError(http.StatusForbidden, csrfTokenMessage).SetInternal(ErrCSRFToken)
+			if strings.TrimSpace(req.Header.Get(echo.HeaderAuthorization)) == "" {
+				binding, ok := state.binding(c)
+				if !ok || !signer.verify(binding, submittedToken(req, cfg)) {
+					return echo.NewHTTPError(http.StatusForbidden, csrfTokenMessage).SetInternal(ErrCSRFToken)
+				}
 			}
 			return next(c)
 		}
@@ -175,7 +191,7 @@ func CSRFToken(c echo.Context) string {
 	if !ok {
 		return ""
 	}
-	return state.signer.mint(state.binding(c))
+	return state.signer.mint(state.mintBinding(c))
 }
 
 func csrfDefaults(cfg CSRFConfig) CSRFConfig {

@@ -190,13 +190,49 @@ func TestCSRFDefaultFieldNameIsTheOneFormsRender(t *testing.T) {
 
 func TestCSRFConstructedWithKeyUsesTheDefaults(t *testing.T) {
 	e := echo.New()
-	e.POST("/", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, middleware.CSRF(csrfTestKey))
+	mw := middleware.CSRF(csrfTestKey)
+	e.POST("/", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, mw)
+	e.GET("/form", func(c echo.Context) error { return c.String(http.StatusOK, middleware.CSRFToken(c)) }, mw)
 	rec := serve(e, httptest.NewRequest(http.MethodPost, "/", nil))
 	if rec.Code != http.StatusForbidden {
 		t.Errorf("POST without a token: status %d, want 403", rec.Code)
 	}
+	rec = serve(e, httptest.NewRequest(http.MethodGet, "/form", nil))
 	if got := csrfBindingCookies(rec); len(got) != 1 || got[0].Name != "csrf" {
 		t.Errorf("binding cookies %v, want one named csrf", got)
+	}
+}
+
+func TestCSRFCookieIsIssuedOnlyWhenATokenIsMinted(t *testing.T) {
+	e := echo.New()
+	mw := middleware.CSRF(csrfTestKey)
+	e.GET("/plain", func(c echo.Context) error { return c.String(http.StatusOK, "no form here") }, mw)
+	e.GET("/form", func(c echo.Context) error {
+		return c.String(http.StatusOK, middleware.CSRFToken(c)+" "+middleware.CSRFToken(c))
+	}, mw)
+	if got := csrfBindingCookies(serve(e, httptest.NewRequest(http.MethodGet, "/plain", nil))); len(got) != 0 {
+		t.Errorf("a page without a form set %d binding cookies", len(got))
+	}
+	rec := serve(e, httptest.NewRequest(http.MethodGet, "/form", nil))
+	got := csrfBindingCookies(rec)
+	if len(got) != 1 {
+		t.Fatalf("two tokens in one response set %d binding cookies, want 1", len(got))
+	}
+	// Both tokens of that response verify against the one cookie issued.
+	e.POST("/submit", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, mw)
+	for _, tok := range strings.Fields(rec.Body.String()) {
+		req := httptest.NewRequest(http.MethodPost, "/submit", strings.NewReader("csrf_token="+tok))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(got[0])
+		if r := serve(e, req); r.Code != http.StatusNoContent {
+			t.Errorf("token %q with its cookie: status %d", tok, r.Code)
+		}
+	}
+	// A POST without any binding cookie never verifies, whatever it sends.
+	req := httptest.NewRequest(http.MethodPost, "/submit", strings.NewReader("csrf_token="+strings.Fields(rec.Body.String())[0]))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := serve(e, req); r.Code != http.StatusForbidden {
+		t.Errorf("a token without its cookie: status %d, want 403", r.Code)
 	}
 }
 
