@@ -20,15 +20,18 @@ func loadConfig(getenv func(string) string, stderr io.Writer) (*config.Config, *
 	if err != nil {
 		return nil, nil, err
 	}
-	format := logging.FormatText
-	if cfg.IsProduction() {
-		format = logging.FormatJSON
-	}
-	log := logging.New(stderr, format, slog.LevelInfo)
+	log := logging.New(stderr, logFormat(cfg), slog.LevelInfo)
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
 	return cfg, log, nil
+}
+
+func logFormat(cfg *config.Config) logging.Format {
+	if cfg.IsProduction() {
+		return logging.FormatJSON
+	}
+	return logging.FormatText
 }
 
 // openDB opens the pool or explains why it could not.

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rampart-dev/rampart/internal/logging"
 )
@@ -76,5 +78,77 @@ func TestLevelFiltersRecords(t *testing.T) {
 	log.Warn("loud")
 	if strings.Contains(buf.String(), "quiet") || !strings.Contains(buf.String(), "loud") {
 		t.Errorf("level not applied: %s", buf.String())
+	}
+}
+
+// countingWriter records each Write call, to count syscall-like writes.
+type countingWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	writes int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	return w.buf.Write(p)
+}
+
+func (w *countingWriter) snapshot() (string, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String(), w.writes
+}
+
+func TestBufferedLoggerBatchesInfoAndFlushesWarningsAtOnce(t *testing.T) {
+	w := &countingWriter{}
+	log, closeLog := logging.NewBuffered(w, logging.FormatJSON, slog.LevelInfo)
+	for i := range 100 {
+		log.Info("request", "n", i)
+	}
+	if out, _ := w.snapshot(); strings.Count(out, "request") == 100 {
+		t.Skip("the periodic flush ran between the writes; nothing to assert on this run")
+	}
+	log.Warn("trouble", "password", "hunter2")
+	out, writes := w.snapshot()
+	if !strings.Contains(out, "trouble") {
+		t.Fatal("a warning was held in the buffer")
+	}
+	if strings.Count(out, `"msg":"request"`) != 100 {
+		t.Errorf("the info lines before the warning were not all written: %d", strings.Count(out, `"msg":"request"`))
+	}
+	if writes >= 100 {
+		t.Errorf("%d writes for 101 records: not batched", writes)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Error("redaction is lost in the buffered logger")
+	}
+	log.Info("last")
+	if err := closeLog(); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := w.snapshot(); !strings.Contains(out, "last") {
+		t.Error("close did not flush")
+	}
+	if err := closeLog(); err != nil {
+		t.Errorf("a second close failed: %v", err)
+	}
+}
+
+func TestBufferedWriterFlushesPeriodically(t *testing.T) {
+	w := &countingWriter{}
+	bw := logging.NewBufferedWriter(w, 1<<20, 10*time.Millisecond)
+	defer bw.Close()
+	_, _ = bw.Write([]byte("line\n"))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if out, _ := w.snapshot(); out == "line\n" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the buffered line was never flushed by the timer")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

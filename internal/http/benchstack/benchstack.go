@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/rampart-dev/rampart/internal/http/middleware"
+	"github.com/rampart-dev/rampart/internal/logging"
 )
 
 // Variant names, in the order they are reported.
@@ -106,11 +107,12 @@ func echoBuiltin(logTo io.Writer) http.Handler {
 	return e
 }
 
-// rampart is our stack as internal/http/routes.go wires it globally.
+// rampart is our stack as internal/http/routes.go wires it globally, with
+// the logger cmd/server uses (JSON, redacting, buffered).
 func rampart(logTo io.Writer, store middleware.RateLimitStore) http.Handler {
 	e := newEcho()
 	e.IPExtractor = middleware.NewIPExtractor(nil)
-	log := slog.New(slog.NewJSONHandler(logTo, nil))
+	log, _ := logging.NewBuffered(logTo, logging.FormatJSON, slog.LevelInfo) // flushed by its timer; lives as long as the process
 	limit := middleware.DefaultRateLimitConfig
 	limit.Store, limit.Limit = store, generous
 	csrf := middleware.DefaultCSRFConfig
