@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -49,6 +50,20 @@ func run() error {
 		} else {
 			fmt.Fprintln(os.Stderr, "stackserver: redis does not answer; skipping", benchstack.RampartRedis)
 		}
+	}
+
+	// BENCH_CPUPROFILE=path profiles the whole run (pprof format), to see
+	// where a stack spends its time under real HTTP load.
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	handlers := benchstack.Build(opts)

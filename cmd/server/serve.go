@@ -19,6 +19,7 @@ import (
 	apphttp "github.com/rampart-dev/rampart/internal/http"
 	"github.com/rampart-dev/rampart/internal/jobs"
 	"github.com/rampart-dev/rampart/internal/logging"
+	"github.com/rampart-dev/rampart/internal/mail"
 	"github.com/rampart-dev/rampart/web"
 )
 
@@ -86,7 +87,11 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 
 	var worker *jobs.Client
 	if cfg.WorkerInProcess {
-		if worker, err = jobs.NewClient(jobs.Options{Pool: pool, Logger: log}); err != nil {
+		sender, err := mail.NewSender(cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		if worker, err = jobs.NewClient(jobs.Options{Pool: pool, Logger: log, MailSender: sender, MailFrom: cfg.MailFrom}); err != nil {
 			return err
 		}
 		if err := worker.Start(ctx); err != nil {

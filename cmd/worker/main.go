@@ -16,6 +16,7 @@ import (
 	"github.com/rampart-dev/rampart/internal/db"
 	"github.com/rampart-dev/rampart/internal/jobs"
 	"github.com/rampart-dev/rampart/internal/logging"
+	"github.com/rampart-dev/rampart/internal/mail"
 )
 
 func main() {
@@ -58,7 +59,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, _, stde
 		return fmt.Errorf("%d migrations are not applied; run `server migrate up` first", len(pending))
 	}
 
-	client, err := jobs.NewClient(jobs.Options{Pool: pool, Logger: log})
+	sender, err := mail.NewSender(cfg.SMTPURL)
+	if err != nil {
+		return err
+	}
+	client, err := jobs.NewClient(jobs.Options{Pool: pool, Logger: log, MailSender: sender, MailFrom: cfg.MailFrom})
 	if err != nil {
 		return err
 	}

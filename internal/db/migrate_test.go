@@ -61,10 +61,10 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	if err := m.Down(ctx); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	if tableExists(t, pool, "sessions") {
-		t.Error("down did not roll back the latest migration (sessions)")
+	if tableExists(t, pool, "mail_outbox") {
+		t.Error("down did not roll back the latest migration (mail_outbox)")
 	}
-	if !tableExists(t, pool, "users") {
+	if !tableExists(t, pool, "sessions") {
 		t.Error("down rolled back more than one migration")
 	}
 
@@ -81,8 +81,8 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	if err := m.Up(ctx); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	if !tableExists(t, pool, "sessions") {
-		t.Error("up after reset did not recreate sessions")
+	if !tableExists(t, pool, "mail_outbox") {
+		t.Error("up after reset did not recreate mail_outbox")
 	}
 }
 

@@ -10,6 +10,18 @@ import (
 	"github.com/google/uuid"
 )
 
+type MailOutbox struct {
+	ID        uuid.UUID
+	ToAddress string
+	Subject   string
+	TextBody  string
+	HtmlBody  string
+	CreatedAt time.Time
+	SentAt    *time.Time
+	Attempts  int32
+	LastError string
+}
+
 type Permission struct {
 	Codename    string
 	Description string

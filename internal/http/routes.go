@@ -50,6 +50,14 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	// Public pages.
 	getAndHead(e, "/", handleLanding(opts.Assets))
 
+	// Development only: the mailbox that reads the mail outbox. Not
+	// registered in production, so there these paths are 404.
+	if !opts.Production {
+		getAndHead(e, "/dev/mail", handleDevMailIndex(opts.Pool, opts.Assets))
+		getAndHead(e, "/dev/mail/messages", handleDevMailMessages(opts.Pool))
+		getAndHead(e, "/dev/mail/:id/html", handleDevMailHTML(opts.Pool))
+	}
+
 	// JSON API: CORS for the allowed origins; authenticated by headers, so
 	// CSRF does not apply (cookie-authenticated API calls never skip it).
 	api := e.Group("/api", middleware.CORSWithConfig(corsConfig(opts)))

@@ -29,7 +29,7 @@ func (CleanupArgs) InsertOpts() river.InsertOpts {
 }
 
 // CleanupWorker deletes sessions past their absolute expiry or idle for
-// longer than IdleTimeout.
+// longer than IdleTimeout, and mail delivered more than 30 days ago.
 type CleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	Pool        *pgxpool.Pool
@@ -49,5 +49,14 @@ func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		return fmt.Errorf("jobs: delete expired sessions: %w", db.Translate(err))
 	}
 	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "sessions", "rows", n)
+	n, err = db.New(w.Pool).DeleteSentMailBefore(ctx, now.Add(-sentMailRetention))
+	if err != nil {
+		return fmt.Errorf("jobs: delete sent mail: %w", db.Translate(err))
+	}
+	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "mail_outbox", "rows", n)
 	return nil
 }
+
+// sentMailRetention is how long delivered mail stays in the outbox (and the
+// dev mailbox) before the cleanup job deletes it.
+const sentMailRetention = 30 * 24 * time.Hour

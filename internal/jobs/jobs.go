@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rampart-dev/rampart/internal/logging"
+	"github.com/rampart-dev/rampart/internal/mail"
 )
 
 // Options configure the job client. Zero values take the noted defaults.
@@ -27,6 +28,10 @@ type Options struct {
 	CleanupInterval    time.Duration // default 15m
 	SessionIdleTimeout time.Duration // default 7 days (DESIGN.md)
 	Now                func() time.Time
+	// MailSender delivers queued mail; nil (no SMTP_URL) keeps it in the
+	// outbox for the dev mailbox. Build it with mail.NewSender(SMTP_URL).
+	MailSender mail.Sender
+	MailFrom   string // MAIL_FROM
 }
 
 // Client runs jobs until stopped.
@@ -57,6 +62,9 @@ func NewClient(opts Options) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &CleanupWorker{
 		Pool: opts.Pool, Logger: opts.Logger, IdleTimeout: opts.SessionIdleTimeout, Now: opts.Now,
+	})
+	river.AddWorker(workers, &mail.SendWorker{
+		Pool: opts.Pool, Sender: opts.MailSender, From: opts.MailFrom, Logger: opts.Logger,
 	})
 
 	rc, err := river.NewClient(riverpgxv5.New(opts.Pool), &river.Config{
