@@ -31,7 +31,8 @@ type RequestIDConfig struct {
 // DefaultRequestIDConfig keeps a valid inbound id and generates one otherwise.
 var DefaultRequestIDConfig = RequestIDConfig{Skipper: echomw.DefaultSkipper, Generator: NewRequestID}
 
-type requestIDKey struct{}
+// requestIDAttr is the log attribute holding the request id.
+const requestIDAttr = "request_id"
 
 // RequestID returns the middleware with DefaultRequestIDConfig.
 func RequestID() echo.MiddlewareFunc { return RequestIDWithConfig(DefaultRequestIDConfig) }
@@ -57,10 +58,10 @@ func RequestIDWithConfig(cfg RequestIDConfig) echo.MiddlewareFunc {
 			if cfg.AlwaysGenerate || !ValidRequestID(id) {
 				id = cfg.Generator()
 			}
-			c.Response().Header().Set(HeaderRequestID, id)
-			ctx := context.WithValue(req.Context(), requestIDKey{}, id)
-			ctx = logging.WithAttrs(ctx, slog.String("request_id", id))
-			c.SetRequest(req.WithContext(ctx))
+			c.Response().Header()[HeaderRequestID] = []string{id}
+			// One context value serves both the log lines and
+			// RequestIDFromContext.
+			c.SetRequest(req.WithContext(logging.WithAttrs(req.Context(), slog.String(requestIDAttr, id))))
 			return next(c)
 		}
 	}
@@ -68,8 +69,13 @@ func RequestIDWithConfig(cfg RequestIDConfig) echo.MiddlewareFunc {
 
 // RequestIDFromContext returns the request id stored by RequestID, or "".
 func RequestIDFromContext(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	attrs := logging.Attrs(ctx)
+	for i := len(attrs) - 1; i >= 0; i-- {
+		if attrs[i].Key == requestIDAttr {
+			return attrs[i].Value.String()
+		}
+	}
+	return ""
 }
 
 // ValidRequestID reports whether id may be kept: 1 to 128 characters, each
