@@ -49,7 +49,7 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	if err := m.Up(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	for _, table := range []string{"users", "sessions", "permissions", "river_job"} {
+	for _, table := range []string{"users", "sessions", "permissions", "mail_outbox", "one_time_tokens", "audit_events", "river_job"} {
 		if !tableExists(t, pool, table) {
 			t.Errorf("after up, table %s is missing", table)
 		}
@@ -61,10 +61,10 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	if err := m.Down(ctx); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	if tableExists(t, pool, "mail_outbox") {
-		t.Error("down did not roll back the latest migration (mail_outbox)")
+	if tableExists(t, pool, "audit_events") {
+		t.Error("down did not roll back the latest migration (audit_events)")
 	}
-	if !tableExists(t, pool, "sessions") {
+	if !tableExists(t, pool, "one_time_tokens") {
 		t.Error("down rolled back more than one migration")
 	}
 
@@ -81,8 +81,8 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	if err := m.Up(ctx); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	if !tableExists(t, pool, "mail_outbox") {
-		t.Error("up after reset did not recreate mail_outbox")
+	if !tableExists(t, pool, "audit_events") {
+		t.Error("up after reset did not recreate audit_events")
 	}
 }
 

@@ -10,6 +10,17 @@ import (
 	"github.com/google/uuid"
 )
 
+type AuditEvent struct {
+	ID        int64
+	UserID    *uuid.UUID
+	Kind      string
+	Ip        string
+	UserAgent string
+	RequestID string
+	Detail    []byte
+	CreatedAt time.Time
+}
+
 type MailOutbox struct {
 	ID        uuid.UUID
 	ToAddress string
@@ -20,6 +31,17 @@ type MailOutbox struct {
 	SentAt    *time.Time
 	Attempts  int32
 	LastError string
+}
+
+type OneTimeToken struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Purpose   string
+	TokenHash []byte
+	Email     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
 }
 
 type Permission struct {

@@ -8,6 +8,8 @@ package db
 import (
 	"context"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const deleteExpiredSessions = `-- name: DeleteExpiredSessions :execrows
@@ -25,6 +27,259 @@ type DeleteExpiredSessionsParams struct {
 // idle timeout. Run periodically by the worker.
 func (q *Queries) DeleteExpiredSessions(ctx context.Context, arg DeleteExpiredSessionsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteExpiredSessions, arg.Now, arg.IdleCutoff)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteSessionByTokenHash = `-- name: DeleteSessionByTokenHash :one
+DELETE FROM sessions WHERE token_hash = $1
+RETURNING id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at
+`
+
+func (q *Queries) DeleteSessionByTokenHash(ctx context.Context, tokenHash []byte) (Session, error) {
+	row := q.db.QueryRow(ctx, deleteSessionByTokenHash, tokenHash)
+	var i Session
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.ExpiresAt,
+		&i.Ip,
+		&i.UserAgent,
+		&i.SecondFactorAt,
+	)
+	return i, err
+}
+
+const deleteUserSession = `-- name: DeleteUserSession :execrows
+DELETE FROM sessions WHERE id = $1 AND user_id = $2
+`
+
+type DeleteUserSessionParams struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+}
+
+func (q *Queries) DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUserSession, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteUserSessionsExcept = `-- name: DeleteUserSessionsExcept :execrows
+DELETE FROM sessions WHERE user_id = $1 AND id <> $2
+`
+
+type DeleteUserSessionsExceptParams struct {
+	UserID uuid.UUID
+	Keep   uuid.UUID
+}
+
+// Ends every session of the user but keep; uuid.Nil (no session has that id)
+// ends them all.
+func (q *Queries) DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUserSessionsExcept, arg.UserID, arg.Keep)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const getLiveSessionByTokenHash = `-- name: GetLiveSessionByTokenHash :one
+SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at FROM sessions
+WHERE token_hash = $1
+  AND expires_at > $2
+  AND last_seen_at > $3
+`
+
+type GetLiveSessionByTokenHashParams struct {
+	TokenHash  []byte
+	Now        time.Time
+	IdleCutoff time.Time
+}
+
+// A session is live before its absolute expiry and while it was seen after
+// idle_cutoff (now minus the idle timeout).
+func (q *Queries) GetLiveSessionByTokenHash(ctx context.Context, arg GetLiveSessionByTokenHashParams) (Session, error) {
+	row := q.db.QueryRow(ctx, getLiveSessionByTokenHash, arg.TokenHash, arg.Now, arg.IdleCutoff)
+	var i Session
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.ExpiresAt,
+		&i.Ip,
+		&i.UserAgent,
+		&i.SecondFactorAt,
+	)
+	return i, err
+}
+
+const getLiveUserSession = `-- name: GetLiveUserSession :one
+SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at FROM sessions
+WHERE id = $1 AND user_id = $2
+  AND expires_at > $3
+  AND last_seen_at > $4
+`
+
+type GetLiveUserSessionParams struct {
+	ID         uuid.UUID
+	UserID     uuid.UUID
+	Now        time.Time
+	IdleCutoff time.Time
+}
+
+func (q *Queries) GetLiveUserSession(ctx context.Context, arg GetLiveUserSessionParams) (Session, error) {
+	row := q.db.QueryRow(ctx, getLiveUserSession,
+		arg.ID,
+		arg.UserID,
+		arg.Now,
+		arg.IdleCutoff,
+	)
+	var i Session
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.ExpiresAt,
+		&i.Ip,
+		&i.UserAgent,
+		&i.SecondFactorAt,
+	)
+	return i, err
+}
+
+const insertSession = `-- name: InsertSession :one
+INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+VALUES ($1, $2, $3, $3,
+        $4, $5, $6)
+RETURNING id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at
+`
+
+type InsertSessionParams struct {
+	UserID    uuid.UUID
+	TokenHash []byte
+	Now       time.Time
+	ExpiresAt time.Time
+	Ip        string
+	UserAgent string
+}
+
+func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) (Session, error) {
+	row := q.db.QueryRow(ctx, insertSession,
+		arg.UserID,
+		arg.TokenHash,
+		arg.Now,
+		arg.ExpiresAt,
+		arg.Ip,
+		arg.UserAgent,
+	)
+	var i Session
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.ExpiresAt,
+		&i.Ip,
+		&i.UserAgent,
+		&i.SecondFactorAt,
+	)
+	return i, err
+}
+
+const listLiveUserSessions = `-- name: ListLiveUserSessions :many
+SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at FROM sessions
+WHERE user_id = $1
+  AND expires_at > $2
+  AND last_seen_at > $3
+ORDER BY created_at DESC, id DESC
+`
+
+type ListLiveUserSessionsParams struct {
+	UserID     uuid.UUID
+	Now        time.Time
+	IdleCutoff time.Time
+}
+
+func (q *Queries) ListLiveUserSessions(ctx context.Context, arg ListLiveUserSessionsParams) ([]Session, error) {
+	rows, err := q.db.Query(ctx, listLiveUserSessions, arg.UserID, arg.Now, arg.IdleCutoff)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Session{}
+	for rows.Next() {
+		var i Session
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.TokenHash,
+			&i.CreatedAt,
+			&i.LastSeenAt,
+			&i.ExpiresAt,
+			&i.Ip,
+			&i.UserAgent,
+			&i.SecondFactorAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const setSessionSecondFactor = `-- name: SetSessionSecondFactor :execrows
+UPDATE sessions
+SET second_factor_at = $1
+WHERE id = $2 AND user_id = $3
+`
+
+type SetSessionSecondFactorParams struct {
+	SecondFactorAt *time.Time
+	ID             uuid.UUID
+	UserID         uuid.UUID
+}
+
+func (q *Queries) SetSessionSecondFactor(ctx context.Context, arg SetSessionSecondFactorParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setSessionSecondFactor, arg.SecondFactorAt, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const touchSession = `-- name: TouchSession :execrows
+UPDATE sessions
+SET last_seen_at = $1
+WHERE id = $2 AND last_seen_at < $3
+`
+
+type TouchSessionParams struct {
+	Now         time.Time
+	ID          uuid.UUID
+	StaleBefore time.Time
+}
+
+// Writes last_seen_at only when the stored one is older than stale_before
+// (now minus a minute), so a busy session is written once a minute, not on
+// every request.
+func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, touchSession, arg.Now, arg.ID, arg.StaleBefore)
 	if err != nil {
 		return 0, err
 	}

@@ -12,12 +12,44 @@ import (
 	"github.com/google/uuid"
 )
 
+const clearLoginFailures = `-- name: ClearLoginFailures :execrows
+UPDATE users
+SET failed_login_count = 0, locked_until = NULL, updated_at = $1
+WHERE id = $2
+`
+
+type ClearLoginFailuresParams struct {
+	Now time.Time
+	ID  uuid.UUID
+}
+
+// Resets the failure count and lifts any lock (login success, unlock).
+func (q *Queries) ClearLoginFailures(ctx context.Context, arg ClearLoginFailuresParams) (int64, error) {
+	result, err := q.db.Exec(ctx, clearLoginFailures, arg.Now, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const countUsers = `-- name: CountUsers :one
 SELECT count(*) FROM users
 `
 
 func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
 	row := q.db.QueryRow(ctx, countUsers)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const countUsersMatching = `-- name: CountUsersMatching :one
+SELECT count(*) FROM users
+WHERE email ILIKE '%' || $1::text || '%' ESCAPE '\'
+`
+
+func (q *Queries) CountUsersMatching(ctx context.Context, pattern string) (int64, error) {
+	row := q.db.QueryRow(ctx, countUsersMatching, pattern)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -47,6 +79,68 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.LockedUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getUserAccountByEmail = `-- name: GetUserAccountByEmail :one
+SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
+       EXISTS (SELECT 1 FROM user_permissions p
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+FROM users
+WHERE users.email = $1
+`
+
+type GetUserAccountByEmailRow struct {
+	User    User
+	IsAdmin bool
+}
+
+// As GetUserAccountByID; email is citext, so the match ignores case.
+func (q *Queries) GetUserAccountByEmail(ctx context.Context, email string) (GetUserAccountByEmailRow, error) {
+	row := q.db.QueryRow(ctx, getUserAccountByEmail, email)
+	var i GetUserAccountByEmailRow
+	err := row.Scan(
+		&i.User.ID,
+		&i.User.Email,
+		&i.User.PasswordHash,
+		&i.User.EmailVerifiedAt,
+		&i.User.FailedLoginCount,
+		&i.User.LockedUntil,
+		&i.User.CreatedAt,
+		&i.User.UpdatedAt,
+		&i.IsAdmin,
+	)
+	return i, err
+}
+
+const getUserAccountByID = `-- name: GetUserAccountByID :one
+SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
+       EXISTS (SELECT 1 FROM user_permissions p
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+FROM users
+WHERE users.id = $1
+`
+
+type GetUserAccountByIDRow struct {
+	User    User
+	IsAdmin bool
+}
+
+// The user with whether they hold admin.access, the permission of /admin.
+func (q *Queries) GetUserAccountByID(ctx context.Context, id uuid.UUID) (GetUserAccountByIDRow, error) {
+	row := q.db.QueryRow(ctx, getUserAccountByID, id)
+	var i GetUserAccountByIDRow
+	err := row.Scan(
+		&i.User.ID,
+		&i.User.Email,
+		&i.User.PasswordHash,
+		&i.User.EmailVerifiedAt,
+		&i.User.FailedLoginCount,
+		&i.User.LockedUntil,
+		&i.User.CreatedAt,
+		&i.User.UpdatedAt,
+		&i.IsAdmin,
 	)
 	return i, err
 }
@@ -89,4 +183,199 @@ func (q *Queries) GetUserByID(ctx context.Context, id uuid.UUID) (User, error) {
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const insertUserIfNew = `-- name: InsertUserIfNew :one
+INSERT INTO users (email, password_hash, created_at, updated_at)
+VALUES ($1, $2, $3, $3)
+ON CONFLICT (email) DO NOTHING
+RETURNING id, email, password_hash, email_verified_at, failed_login_count, locked_until, created_at, updated_at
+`
+
+type InsertUserIfNewParams struct {
+	Email        string
+	PasswordHash string
+	Now          time.Time
+}
+
+// Creates the user, or returns no row when the address is taken (also by a
+// concurrent sign-up, which the insert waits for): sign-up then mails the
+// owner of the address instead.
+func (q *Queries) InsertUserIfNew(ctx context.Context, arg InsertUserIfNewParams) (User, error) {
+	row := q.db.QueryRow(ctx, insertUserIfNew, arg.Email, arg.PasswordHash, arg.Now)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.EmailVerifiedAt,
+		&i.FailedLoginCount,
+		&i.LockedUntil,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const markEmailVerified = `-- name: MarkEmailVerified :execrows
+UPDATE users
+SET email_verified_at = $1::timestamptz, updated_at = $1::timestamptz
+WHERE id = $2 AND email_verified_at IS NULL
+`
+
+type MarkEmailVerifiedParams struct {
+	Now time.Time
+	ID  uuid.UUID
+}
+
+func (q *Queries) MarkEmailVerified(ctx context.Context, arg MarkEmailVerifiedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, markEmailVerified, arg.Now, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const recordLoginFailure = `-- name: RecordLoginFailure :one
+UPDATE users
+SET failed_login_count = CASE WHEN locked_until IS NULL THEN failed_login_count + 1 ELSE 1 END,
+    locked_until = CASE
+        WHEN (CASE WHEN locked_until IS NULL THEN failed_login_count + 1 ELSE 1 END) >= $1::integer
+        THEN $2::timestamptz
+    END,
+    updated_at = $3
+WHERE id = $4
+  AND (locked_until IS NULL OR locked_until <= $3)
+RETURNING failed_login_count, locked_until
+`
+
+type RecordLoginFailureParams struct {
+	MaxFailures int32
+	LockUntil   time.Time
+	Now         time.Time
+	ID          uuid.UUID
+}
+
+type RecordLoginFailureRow struct {
+	FailedLoginCount int32
+	LockedUntil      *time.Time
+}
+
+// Counts one more failed login of an account that is not locked at now and,
+// in the same statement, locks it until lock_until when the count reaches
+// max_failures. Once a lock has passed the count starts over at 1. A locked
+// account matches no row, so its count does not move while it is locked; a
+// non-NULL locked_until in the result means this failure locked it.
+func (q *Queries) RecordLoginFailure(ctx context.Context, arg RecordLoginFailureParams) (RecordLoginFailureRow, error) {
+	row := q.db.QueryRow(ctx, recordLoginFailure,
+		arg.MaxFailures,
+		arg.LockUntil,
+		arg.Now,
+		arg.ID,
+	)
+	var i RecordLoginFailureRow
+	err := row.Scan(&i.FailedLoginCount, &i.LockedUntil)
+	return i, err
+}
+
+const replacePasswordHash = `-- name: ReplacePasswordHash :execrows
+UPDATE users
+SET password_hash = $1, updated_at = $2
+WHERE id = $3 AND password_hash = $4
+`
+
+type ReplacePasswordHashParams struct {
+	NewHash string
+	Now     time.Time
+	ID      uuid.UUID
+	OldHash string
+}
+
+// Stores a re-hash of the password just verified, only if the stored hash is
+// still the one that was verified: a concurrent password change wins.
+func (q *Queries) ReplacePasswordHash(ctx context.Context, arg ReplacePasswordHashParams) (int64, error) {
+	result, err := q.db.Exec(ctx, replacePasswordHash,
+		arg.NewHash,
+		arg.Now,
+		arg.ID,
+		arg.OldHash,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const searchUsers = `-- name: SearchUsers :many
+SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
+       EXISTS (SELECT 1 FROM user_permissions p
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+FROM users
+WHERE users.email ILIKE '%' || $1::text || '%' ESCAPE '\'
+ORDER BY users.created_at DESC, users.id DESC
+LIMIT $3 OFFSET $2
+`
+
+type SearchUsersParams struct {
+	Pattern  string
+	SkipRows int32
+	MaxRows  int32
+}
+
+type SearchUsersRow struct {
+	User    User
+	IsAdmin bool
+}
+
+// Users whose email contains pattern, case-insensitively, newest first.
+// pattern is matched with ILIKE: the caller escapes %, _ and \ with \ so
+// that they match literally.
+func (q *Queries) SearchUsers(ctx context.Context, arg SearchUsersParams) ([]SearchUsersRow, error) {
+	rows, err := q.db.Query(ctx, searchUsers, arg.Pattern, arg.SkipRows, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SearchUsersRow{}
+	for rows.Next() {
+		var i SearchUsersRow
+		if err := rows.Scan(
+			&i.User.ID,
+			&i.User.Email,
+			&i.User.PasswordHash,
+			&i.User.EmailVerifiedAt,
+			&i.User.FailedLoginCount,
+			&i.User.LockedUntil,
+			&i.User.CreatedAt,
+			&i.User.UpdatedAt,
+			&i.IsAdmin,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const setPasswordHash = `-- name: SetPasswordHash :execrows
+UPDATE users
+SET password_hash = $1, updated_at = $2
+WHERE id = $3
+`
+
+type SetPasswordHashParams struct {
+	PasswordHash string
+	Now          time.Time
+	ID           uuid.UUID
+}
+
+func (q *Queries) SetPasswordHash(ctx context.Context, arg SetPasswordHashParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setPasswordHash, arg.PasswordHash, arg.Now, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -29,7 +29,8 @@ func (CleanupArgs) InsertOpts() river.InsertOpts {
 }
 
 // CleanupWorker deletes sessions past their absolute expiry or idle for
-// longer than IdleTimeout, and mail delivered more than 30 days ago.
+// longer than IdleTimeout, mail delivered more than 30 days ago, and
+// one-time link tokens past their expiry.
 type CleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	Pool        *pgxpool.Pool
@@ -54,6 +55,11 @@ func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		return fmt.Errorf("jobs: delete sent mail: %w", db.Translate(err))
 	}
 	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "mail_outbox", "rows", n)
+	n, err = db.New(w.Pool).DeleteExpiredOneTimeTokens(ctx, now)
+	if err != nil {
+		return fmt.Errorf("jobs: delete expired one-time tokens: %w", db.Translate(err))
+	}
+	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "one_time_tokens", "rows", n)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -268,5 +269,43 @@ func TestClientRunsTheCleanupJobOnStart(t *testing.T) {
 	}
 	if counts := buf.deletionCounts(t); !slices.Equal(counts, []float64{1}) {
 		t.Errorf("logged deletion counts %v, want [1]", counts)
+	}
+}
+
+func TestCleanupWorkerDeletesExpiredTokensAndOldSentMail(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	user := insertUser(t, pool, "carol@example.com")
+	_, err := pool.Exec(t.Context(), `
+		INSERT INTO one_time_tokens (user_id, purpose, token_hash, email, created_at, expires_at) VALUES
+		($1, 'password_reset', decode(repeat('01', 32), 'hex'), 'carol@example.com', $2::timestamptz - interval '2 hours', $2::timestamptz - interval '1 hour'),
+		($1, 'verify_email',   decode(repeat('02', 32), 'hex'), 'carol@example.com', $2::timestamptz, $2::timestamptz + interval '1 hour')`,
+		user, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pool.Exec(t.Context(), `
+		INSERT INTO mail_outbox (to_address, subject, text_body, html_body, created_at, sent_at) VALUES
+		('carol@example.com', 'old', 't', 'h', $1::timestamptz - interval '40 days', $1::timestamptz - interval '40 days'),
+		('carol@example.com', 'recent', 't', 'h', $1::timestamptz - interval '1 day', $1::timestamptz - interval '1 day'),
+		('carol@example.com', 'unsent', 't', 'h', $1::timestamptz - interval '40 days', NULL)`, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &jobs.CleanupWorker{Pool: pool, Logger: logging.New(io.Discard, logging.FormatJSON, slog.LevelInfo),
+		IdleTimeout: idleTimeout, Now: func() time.Time { return now }}
+	if err := w.Work(t.Context(), &river.Job[jobs.CleanupArgs]{}); err != nil {
+		t.Fatal(err)
+	}
+	var purposes []string
+	rows, _ := pool.Query(t.Context(), `SELECT purpose FROM one_time_tokens`)
+	purposes, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(purposes) != 1 || purposes[0] != "verify_email" {
+		t.Errorf("tokens left %v (err %v), want only the unexpired verify_email", purposes, err)
+	}
+	rows, _ = pool.Query(t.Context(), `SELECT subject FROM mail_outbox ORDER BY subject`)
+	subjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || !slices.Equal(subjects, []string{"recent", "unsent"}) {
+		t.Errorf("mail left %v (err %v), want recent and unsent", subjects, err)
 	}
 }
