@@ -65,6 +65,21 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		defer func() { _ = rdb.Close() }()
 	}
 
+	// The job client always exists, so requests can queue jobs (mail) in
+	// their transactions; it works jobs only when WORKER_IN_PROCESS is on.
+	sender, err := mail.NewSender(cfg.SMTPURL)
+	if err != nil {
+		return err
+	}
+	jobsClient, err := jobs.NewClient(jobs.Options{Pool: pool, Logger: log, MailSender: sender, MailFrom: cfg.MailFrom})
+	if err != nil {
+		return err
+	}
+	accounts, err := newAccounts(cfg, pool, mail.NewOutbox(jobsClient.River()), log)
+	if err != nil {
+		return err
+	}
+
 	assets, err := web.NewAssets()
 	if err != nil {
 		return err
@@ -80,6 +95,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		CORSAllowedOrigins:         cfg.CORSAllowedOrigins,
 		RateLimitRequestsPerMinute: cfg.RateLimitRequestsPerMinute,
 		RateLimitAuthPerMinute:     cfg.RateLimitAuthPerMinute,
+		Accounts:                   accounts,
 	})
 	if err != nil {
 		return err
@@ -87,16 +103,10 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 
 	var worker *jobs.Client
 	if cfg.WorkerInProcess {
-		sender, err := mail.NewSender(cfg.SMTPURL)
-		if err != nil {
+		if err := jobsClient.Start(ctx); err != nil {
 			return err
 		}
-		if worker, err = jobs.NewClient(jobs.Options{Pool: pool, Logger: log, MailSender: sender, MailFrom: cfg.MailFrom}); err != nil {
-			return err
-		}
-		if err := worker.Start(ctx); err != nil {
-			return err
-		}
+		worker = jobsClient
 		log.Info("job worker running in-process")
 	}
 

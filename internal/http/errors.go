@@ -128,6 +128,10 @@ func newErrorHandler(log *slog.Logger, assets views.AssetURLs) echo.HTTPErrorHan
 			werr = c.JSON(cl.status, apiError{Error: apiErrorBody{Code: cl.code, Message: cl.message, RequestID: requestID}})
 		default:
 			page := views.Page{Title: http.StatusText(cl.status), Assets: assets, Path: req.URL.Path}
+			if u, ok := currentUser(c); ok {
+				page.User = &views.CurrentUser{Email: u.Email, EmailVerified: u.EmailVerified, IsAdmin: u.IsAdmin}
+				page.CSRFToken = middleware.CSRFToken(c)
+			}
 			werr = render(c, cl.status, pages.Error(page, cl.status, http.StatusText(cl.status), htmlMessage(cl), requestID))
 		}
 		if werr != nil {

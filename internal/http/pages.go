@@ -6,6 +6,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/rampart-dev/rampart/internal/http/middleware"
 	"github.com/rampart-dev/rampart/views"
 	"github.com/rampart-dev/rampart/views/pages"
 )
@@ -19,10 +20,40 @@ func render(c echo.Context, status int, component templ.Component) error {
 	return component.Render(c.Request().Context(), c.Response())
 }
 
+// ui is what page handlers share: asset URLs for the layout, the flash
+// messages and the session cookie.
+type ui struct {
+	assets  views.AssetURLs
+	flashes *flashes
+	cookie  sessionCookie
+}
+
+// page is the frame of the page c is about to render: the signed-in user,
+// a CSRF token for its forms (bound to the session, or to the pre-session
+// cookie) and the flash messages, which it consumes.
+func (u ui) page(c echo.Context, title string) views.Page {
+	p := views.Page{
+		Title:     title,
+		Assets:    u.assets,
+		Path:      c.Request().URL.Path,
+		CSRFToken: middleware.CSRFToken(c),
+		Flashes:   u.flashes.take(c),
+	}
+	if user, ok := currentUser(c); ok {
+		p.User = &views.CurrentUser{Email: user.Email, EmailVerified: user.EmailVerified, IsAdmin: user.IsAdmin}
+	}
+	return p
+}
+
+// redirect answers 303 See Other to a local path, never cached.
+func redirect(c echo.Context, to string) error {
+	noStore(c)
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
 // handleLanding renders the landing page.
-func handleLanding(assets views.AssetURLs) echo.HandlerFunc {
+func handleLanding(u ui) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		page := views.Page{Assets: assets, Path: c.Request().URL.Path}
-		return render(c, http.StatusOK, pages.Landing(page))
+		return render(c, http.StatusOK, pages.Landing(u.page(c, "")))
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/rampart-dev/rampart/internal/account"
 	"github.com/rampart-dev/rampart/internal/http/middleware"
 )
 
@@ -14,13 +15,15 @@ import (
 // stack, then its group's middleware, then the handler.
 func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	limits := newLimiters(opts, m)
+	u := ui{assets: opts.Assets, flashes: newFlashes(opts.CSRFKey, opts.Production), cookie: newSessionCookie(opts.Production)}
 
 	// Global stack, outermost first. The request id exists before anything
 	// logs; metrics and the access log see the final status; panics become
 	// 500s inside them; security headers are set before any handler or error
 	// page writes; the body cap and the per-IP limit come before any work;
-	// CSRF guards every unsafe web request.
-	e.Use(
+	// the session is loaded before CSRF, which binds tokens to it; CSRF
+	// guards every unsafe web request.
+	stack := []echo.MiddlewareFunc{
 		middleware.RequestID(),
 		m.middleware(),
 		middleware.AccessLog(opts.Logger),
@@ -28,8 +31,11 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 		middleware.SecureHeadersWithConfig(secureHeadersConfig(opts)),
 		middleware.BodyLimit(defaultBodyLimit),
 		limits.global,
-		middleware.CSRFWithConfig(csrfConfig(opts)),
-	)
+	}
+	if opts.Accounts != nil {
+		stack = append(stack, loadSession(opts.Accounts, u.cookie))
+	}
+	e.Use(append(stack, middleware.CSRFWithConfig(csrfConfig(opts)))...)
 
 	// Probes and assets: no limit, no session.
 	getAndHead(e, "/health", handleHealth())
@@ -48,7 +54,10 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	e.POST("/csp-report", handleCSPReport(opts.Logger, m), limits.cspReport)
 
 	// Public pages.
-	getAndHead(e, "/", handleLanding(opts.Assets))
+	getAndHead(e, "/", handleLanding(u))
+	if opts.Accounts != nil {
+		addAccountRoutes(e, opts.Accounts, u, limits.auth, operatorsOnly)
+	}
 
 	// Development only: the mailbox that reads the mail outbox. Not
 	// registered in production, so there these paths are 404.
@@ -62,6 +71,46 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	// CSRF does not apply (cookie-authenticated API calls never skip it).
 	api := e.Group("/api", middleware.CORSWithConfig(corsConfig(opts)))
 	_ = api
+}
+
+// addAccountRoutes registers the pages of accounts: sign-up, login and
+// password reset for anyone (their POSTs behind the auth rate limit), the
+// mailed links, the signed-in pages, and /admin, where the address filter
+// runs first, then the sign-in check, then the admin.access permission.
+func addAccountRoutes(e *echo.Echo, a *account.Service, u ui, authLimit, operatorsOnly echo.MiddlewareFunc) {
+	// Anyone.
+	getAndHead(e, "/signup", handleSignupPage(u))
+	e.POST("/signup", handleSignup(a, u), authLimit)
+	getAndHead(e, "/signup/sent", handleSignupSent(u))
+	getAndHead(e, "/login", handleLoginPage(u))
+	e.POST("/login", handleLogin(a, u), authLimit)
+	e.POST("/logout", handleLogout(a, u))
+	getAndHead(e, "/password/forgot", handleForgotPage(u))
+	e.POST("/password/forgot", handleForgot(a, u), authLimit)
+	getAndHead(e, "/password/forgot/sent", handleForgotSent(u))
+
+	// Mailed links. They change state, so GET only: a HEAD from a link
+	// checker must not use them up. Every answer about them, even a 429,
+	// keeps the signed URL out of Referer headers.
+	e.GET("/verify-email", handleVerifyEmail(a, u), noReferrer)
+	e.GET("/account/unlock", handleUnlock(a, u), noReferrer)
+	e.GET("/password/reset", handleResetPage(a, u), noReferrer)
+	e.POST("/password/reset", handleReset(a, u), noReferrer, authLimit)
+
+	// Signed in.
+	getAndHead(e, "/account", handleAccount(a, u), requireUser)
+	e.POST("/account/password", handlePasswordChange(a, u), authLimit, requireUser)
+	e.POST("/account/verify/resend", handleResendVerification(a, u), authLimit, requireUser)
+	getAndHead(e, "/account/sessions", handleSessions(a, u), requireUser)
+	e.POST("/account/sessions/revoke-others", handleSessionsRevokeOthers(a, u), requireUser)
+	e.POST("/account/sessions/:id/revoke", handleSessionRevoke(a, u), requireUser)
+
+	// Operators: ADMIN_ALLOWED_CIDRS first (403 outside, whoever asks), then
+	// a signed-in user with admin.access.
+	admin := []echo.MiddlewareFunc{operatorsOnly, requireUser, requireAdmin}
+	getAndHead(e, "/admin", handleAdmin(a, u), admin...)
+	e.POST("/admin/users/:id/unlock", handleAdminUnlock(a, u), admin...)
+	e.POST("/admin/users/:id/end-sessions", handleAdminEndSessions(a, u), admin...)
 }
 
 // defaultBodyLimit caps request bodies (DESIGN.md: 1 MiB for forms and JSON).
@@ -113,6 +162,7 @@ func csrfConfig(opts Options) middleware.CSRFConfig {
 	cfg.Key = opts.CSRFKey
 	cfg.Secure = opts.Production
 	cfg.TrustedProxies = opts.TrustedProxies
+	cfg.SessionBinding = csrfSessionBinding
 	if opts.BaseURL != nil {
 		cfg.TrustedOrigins = []string{opts.BaseURL.Scheme + "://" + opts.BaseURL.Host}
 	}
@@ -129,4 +179,14 @@ func corsConfig(opts Options) middleware.CORSConfig {
 // tokens, session state or one-time secrets.
 func noStore(c echo.Context) {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+}
+
+// noReferrer keeps a signed link in the address bar out of the Referer of
+// anything the page loads or links to. It sets the header before the
+// handler (or a limiter in front of it) writes anything.
+func noReferrer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Referrer-Policy", "no-referrer")
+		return next(c)
+	}
 }

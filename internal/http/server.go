@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampart-dev/rampart/internal/account"
 	"github.com/rampart-dev/rampart/internal/http/middleware"
 	"github.com/rampart-dev/rampart/web"
 )
@@ -34,6 +35,10 @@ type Options struct {
 	CORSAllowedOrigins         []string
 	RateLimitRequestsPerMinute int
 	RateLimitAuthPerMinute     int
+	// Accounts runs sign-up, login, sessions, password reset and /admin.
+	// When nil those pages are not registered (tests of the bare stack);
+	// cmd/server always sets it.
+	Accounts *account.Service
 }
 
 // NewHandler builds the application's HTTP handler. It returns an error when

@@ -1,0 +1,197 @@
+package http
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rampart-dev/rampart/internal/account"
+	"github.com/rampart-dev/rampart/internal/auth/session"
+	"github.com/rampart-dev/rampart/internal/http/middleware"
+)
+
+// Context keys of what loadSession found.
+const (
+	userContextKey    = "rampart.user"
+	sessionContextKey = "rampart.session"
+	tokenContextKey   = "rampart.session_token"
+)
+
+// maxSessionTokenLen bounds the cookie value looked up in the database; a
+// real token is 43 characters (32 bytes, base64url).
+const maxSessionTokenLen = 128
+
+// sessionCookie writes and reads the session cookie of DESIGN.md:
+// "session" in development and test, "__Host-session" (Secure) in
+// production; HttpOnly, SameSite=Lax, Path=/, no Domain, Max-Age the
+// absolute session lifetime.
+type sessionCookie struct {
+	name   string
+	secure bool
+}
+
+func newSessionCookie(production bool) sessionCookie {
+	if production {
+		return sessionCookie{name: session.SecureCookieName, secure: true}
+	}
+	return sessionCookie{name: session.CookieName}
+}
+
+// read returns the first well-formed session cookie value of r, and whether
+// r carried a cookie of that name at all.
+func (s sessionCookie) read(r *http.Request) (token string, present bool) {
+	for _, ck := range r.CookiesNamed(s.name) {
+		present = true
+		if wellFormedToken(ck.Value) {
+			return ck.Value, true
+		}
+	}
+	return "", present
+}
+
+func (s sessionCookie) cookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: s.name, Value: value, Path: "/", MaxAge: maxAge,
+		Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// set gives the browser a new session token.
+func (s sessionCookie) set(c echo.Context, token string) {
+	c.SetCookie(s.cookie(token, int(session.AbsoluteTimeout/time.Second)))
+}
+
+// clear tells the browser to drop the session cookie.
+func (s sessionCookie) clear(c echo.Context) {
+	c.SetCookie(s.cookie("", -1))
+}
+
+// wellFormedToken accepts what a token can look like (base64url, maybe
+// padded) so garbage never reaches the database.
+func wellFormedToken(v string) bool {
+	if v == "" || len(v) > maxSessionTokenLen {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case b >= 'A' && b <= 'Z', b >= 'a' && b <= 'z', b >= '0' && b <= '9', b == '-', b == '_', b == '=':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// loadSession resolves the session cookie to the signed-in user and their
+// session, which it leaves in the context for currentUser, currentSession,
+// the CSRF session binding and the handlers. A cookie that names no live
+// session (expired, revoked, forged) is cleared. Requests that never show
+// a page (probes, assets, the API, webhooks, unknown routes) skip the
+// lookup. It runs before CSRF, which binds tokens to the session it found.
+func loadSession(accounts *account.Service, cookie sessionCookie) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if sessionSkipped(c) {
+				return next(c)
+			}
+			token, present := cookie.read(c.Request())
+			if token == "" {
+				if present {
+					cookie.clear(c)
+				}
+				return next(c)
+			}
+			user, sess, err := accounts.CurrentUser(c.Request().Context(), token)
+			switch {
+			case errors.Is(err, account.ErrNotFound), errors.Is(err, session.ErrNotFound):
+				cookie.clear(c)
+			case err != nil:
+				return err
+			default:
+				c.Set(userContextKey, user)
+				c.Set(sessionContextKey, sess)
+				c.Set(tokenContextKey, token)
+			}
+			return next(c)
+		}
+	}
+}
+
+func sessionSkipped(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return p == "/health" || p == "/ready" || p == "/metrics" || p == "/csp-report" ||
+		strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/api/") ||
+		strings.HasPrefix(p, "/webhooks/") || routeMissing(c)
+}
+
+// currentUser returns the signed-in user of c.
+func currentUser(c echo.Context) (account.User, bool) {
+	u, ok := c.Get(userContextKey).(account.User)
+	return u, ok
+}
+
+// currentSession returns the session c was made with.
+func currentSession(c echo.Context) (session.Session, bool) {
+	s, ok := c.Get(sessionContextKey).(session.Session)
+	return s, ok
+}
+
+// sessionToken returns the session cookie value of a signed-in request.
+func sessionToken(c echo.Context) (string, bool) {
+	t, ok := c.Get(tokenContextKey).(string)
+	return t, ok && t != ""
+}
+
+// csrfSessionBinding binds CSRF tokens to the session id, so logging in or
+// out changes every token and a token never works in another session.
+func csrfSessionBinding(c echo.Context) (string, bool) {
+	s, ok := currentSession(c)
+	if !ok {
+		return "", false
+	}
+	return s.ID.String(), true
+}
+
+// requireUser lets signed-in requests through. Others are sent to the login
+// page: a GET or HEAD with 303 to /login?next=<this page>, anything else
+// refused with 401 (its form could not have carried a valid token anyway).
+func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, ok := currentUser(c); ok {
+			return next(c)
+		}
+		req := c.Request()
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			return echo.NewHTTPError(http.StatusUnauthorized, "Your session has ended. Please log in again.")
+		}
+		noStore(c)
+		return c.Redirect(http.StatusSeeOther, "/login?"+url.Values{"next": {req.URL.RequestURI()}}.Encode())
+	}
+}
+
+// requireAdmin refuses, with 403, signed-in users without the admin.access
+// permission. It goes after the address filter and requireUser.
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u, ok := currentUser(c); !ok || !u.IsAdmin {
+			return echo.NewHTTPError(http.StatusForbidden, "This page is for administrators.")
+		}
+		return next(c)
+	}
+}
+
+// maxUserAgentLen is as much of a User-Agent header as is recorded.
+const maxUserAgentLen = 512
+
+// requestMeta describes who asked, for sessions and the audit log.
+func requestMeta(c echo.Context) account.RequestMeta {
+	return account.RequestMeta{
+		IP:        c.RealIP(),
+		UserAgent: truncateUTF8(c.Request().UserAgent(), maxUserAgentLen),
+		RequestID: middleware.RequestIDFromContext(c.Request().Context()),
+	}
+}
