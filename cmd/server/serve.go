@@ -201,6 +201,7 @@ func openRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client
 	// limits, revocation), where a slow answer is worse than the fallback.
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 200*time.Millisecond, 200*time.Millisecond
 	opts.ContextTimeoutEnabled, opts.MaxRetries = true, 1
+	opts.PoolTimeout = 100 * time.Millisecond
 	rdb := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

@@ -104,17 +104,25 @@ func TestRateLimitRedisStoreKeysExpireWhenTheBucketIsFull(t *testing.T) {
 	}
 }
 
+// TestRateLimitTwoRedisStoresShareOneLimitExactly stands for two instances
+// under load: their checks are batched into pipelines, yet each one is
+// counted exactly once.
 func TestRateLimitTwoRedisStoresShareOneLimitExactly(t *testing.T) {
 	t.Parallel()
 	a, b := rlRedisClient(t), rlRedisClient(t)
 	prefix := rlPrefix(t, a)
 	stores := []*middleware.RedisStore{middleware.NewRedisStore(a, prefix), middleware.NewRedisStore(b, prefix)}
+	for _, s := range stores {
+		t.Cleanup(func() { _ = s.Close() })
+	}
 	l := middleware.Limit{Rate: 37, Period: time.Hour}
+	const goroutines = 200
+	const checks = 2 * goroutines * 2 // two stores, two checks per goroutine
 	var allowed, failed atomic.Int64
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for _, s := range stores {
-		for range 50 {
+		for range goroutines {
 			wg.Go(func() {
 				<-start
 				for range 2 {
@@ -133,8 +141,13 @@ func TestRateLimitTwoRedisStoresShareOneLimitExactly(t *testing.T) {
 	close(start)
 	wg.Wait()
 	if failed.Load() == 0 && allowed.Load() != 37 {
-		t.Fatalf("%d of 200 requests admitted across two instances, want exactly 37", allowed.Load())
+		t.Fatalf("%d of %d requests admitted across two instances, want exactly 37", allowed.Load(), checks)
 	}
+	pipelines := middleware.RedisStorePipelines(stores[0]) + middleware.RedisStorePipelines(stores[1])
+	if pipelines >= checks/4 {
+		t.Fatalf("%d checks took %d pipelines: they were hardly batched", checks, pipelines)
+	}
+	t.Logf("%d checks in %d pipelines", checks, pipelines)
 }
 
 func TestRateLimitRedisStoreAgainstABlackholeReturnsWithinTheTimeout(t *testing.T) {
