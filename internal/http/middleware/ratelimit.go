@@ -214,15 +214,23 @@ type allowOutcome struct {
 }
 
 // call runs store.Allow, bounded by rl.timeout for stores that may block.
-// The call runs in its own goroutine so that even a client ignoring its
-// context (go-redis without ContextTimeoutEnabled) cannot hold the request
-// past the timeout; that goroutine ends with the client's own timeouts.
+// A *RedisStore returns as soon as its context ends, whatever the connection
+// does, so it is called directly. Any other store runs in its own goroutine
+// so that even one ignoring its context cannot hold the request past the
+// timeout; that goroutine ends with the store's own timeouts.
 func (rl *rateLimiter) call(ctx context.Context, store RateLimitStore, key string) (Result, error) {
 	if m, ok := store.(*MemoryStore); ok {
 		return m.Allow(ctx, key, rl.limit)
 	}
 	ctx, cancel := context.WithTimeout(ctx, rl.timeout)
 	defer cancel()
+	if r, ok := store.(*RedisStore); ok {
+		res, err := r.Allow(ctx, key, rl.limit)
+		if err != nil && ctx.Err() != nil {
+			return Result{}, fmt.Errorf("rate limit store %q gave no answer within %v: %w", rl.name, rl.timeout, ctx.Err())
+		}
+		return res, err
+	}
 	done := make(chan allowOutcome, 1)
 	go func() {
 		res, err := store.Allow(ctx, key, rl.limit)
