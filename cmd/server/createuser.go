@@ -46,10 +46,11 @@ func createUser(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("password refused: %w", err)
 	}
 
-	cfg, log, err := loadConfig(getenv, stderr)
+	cfg, log, closeLog, err := loadConfig(getenv, stderr)
 	if err != nil {
 		return err
 	}
+	defer func() { _ = closeLog() }()
 	pool, err := openDB(ctx, cfg)
 	if err != nil {
 		return err

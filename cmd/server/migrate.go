@@ -16,10 +16,11 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprint(stderr, "usage: server migrate up|down|status\n")
 		return errReported
 	}
-	cfg, log, err := loadConfig(getenv, stderr)
+	cfg, log, closeLog, err := loadConfig(getenv, stderr)
 	if err != nil {
 		return err
 	}
+	defer func() { _ = closeLog() }()
 	pool, err := openDB(ctx, cfg)
 	if err != nil {
 		return err

@@ -18,7 +18,6 @@ import (
 	"github.com/rampart-dev/rampart/internal/db"
 	apphttp "github.com/rampart-dev/rampart/internal/http"
 	"github.com/rampart-dev/rampart/internal/jobs"
-	"github.com/rampart-dev/rampart/internal/logging"
 	"github.com/rampart-dev/rampart/internal/mail"
 	"github.com/rampart-dev/rampart/web"
 )
@@ -38,17 +37,11 @@ const (
 // in-flight requests finish within APP_SHUTDOWN_TIMEOUT, stops the worker and
 // closes the pools.
 func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
-	cfg, err := config.Load(getenv)
+	cfg, log, closeLog, err := loadConfig(getenv, stderr)
 	if err != nil {
 		return err
 	}
-	// Buffered: one write per batch rather than per access-log line;
-	// warnings and errors are flushed at once, the rest at exit.
-	log, closeLog := logging.NewBuffered(stderr, logFormat(cfg), slog.LevelInfo)
 	defer func() { _ = closeLog() }()
-	for _, w := range cfg.Warnings {
-		log.Warn(w)
-	}
 	pool, err := openDB(ctx, cfg)
 	if err != nil {
 		return err

@@ -14,17 +14,20 @@ import (
 )
 
 // loadConfig reads the configuration once and builds the logger: JSON in
-// production, text otherwise. Configuration warnings are logged.
-func loadConfig(getenv func(string) string, stderr io.Writer) (*config.Config, *slog.Logger, error) {
-	cfg, err := config.Load(getenv)
+// production, text otherwise, buffered (one write per batch rather than per
+// access-log line; warnings and errors are flushed at once). Configuration
+// warnings are logged. The caller runs closeLog before returning, which
+// flushes the rest.
+func loadConfig(getenv func(string) string, stderr io.Writer) (cfg *config.Config, log *slog.Logger, closeLog func() error, err error) {
+	cfg, err = config.Load(getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	log := logging.New(stderr, logFormat(cfg), slog.LevelInfo)
+	log, closeLog = logging.NewBuffered(stderr, logFormat(cfg), slog.LevelInfo)
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	return cfg, log, nil
+	return cfg, log, closeLog, nil
 }
 
 func logFormat(cfg *config.Config) logging.Format {

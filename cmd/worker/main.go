@@ -41,7 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, _, stde
 	if cfg.IsProduction() {
 		format = logging.FormatJSON
 	}
-	log := logging.New(stderr, format, slog.LevelInfo)
+	log, closeLog := logging.NewBuffered(stderr, format, slog.LevelInfo)
+	defer func() { _ = closeLog() }()
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}

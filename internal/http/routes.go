@@ -69,8 +69,9 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 
 	// JSON API: CORS for the allowed origins; authenticated by headers, so
 	// CSRF does not apply (cookie-authenticated API calls never skip it).
-	api := e.Group("/api", middleware.CORSWithConfig(corsConfig(opts)))
-	_ = api
+	// The group applies CORS to every /api path, unknown ones included, so
+	// browsers get a proper preflight answer and a JSON 404.
+	e.Group("/api", middleware.CORSWithConfig(corsConfig(opts)))
 }
 
 // addAccountRoutes registers the pages of accounts: sign-up, login and
