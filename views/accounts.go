@@ -75,6 +75,8 @@ type AccountView struct {
 	MemberSince   Timestamp
 	Password      PasswordForm
 	Events        []SecurityEvent
+	// TwoFactorEnabled shows whether logging in asks for a second factor.
+	TwoFactorEnabled bool
 }
 
 // SessionRow is one live session on the sessions page.

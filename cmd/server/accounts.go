@@ -8,6 +8,8 @@ import (
 	"github.com/rampart-dev/rampart/internal/account"
 	"github.com/rampart-dev/rampart/internal/auth/keys"
 	"github.com/rampart-dev/rampart/internal/auth/password"
+	"github.com/rampart-dev/rampart/internal/auth/recovery"
+	"github.com/rampart-dev/rampart/internal/auth/seal"
 	"github.com/rampart-dev/rampart/internal/auth/session"
 	"github.com/rampart-dev/rampart/internal/auth/signedurl"
 	"github.com/rampart-dev/rampart/internal/config"
@@ -15,7 +17,8 @@ import (
 )
 
 // newAccounts builds the account service: the password hasher (argon2id
-// with bounded concurrency), the mail-link signer keyed from SECRET_KEY, the
+// with bounded concurrency), the mail-link signer, the encryption of TOTP
+// secrets and the recovery-code HMAC, all keyed from SECRET_KEY, the
 // session store and the outbox that queues mail through jobs.
 func newAccounts(cfg *config.Config, pool *pgxpool.Pool, outbox *mail.Outbox, log *slog.Logger) (*account.Service, error) {
 	signKey, err := keys.Derive(cfg.SecretKey, keys.SignedURL)
@@ -26,8 +29,22 @@ func newAccounts(cfg *config.Config, pool *pgxpool.Pool, outbox *mail.Outbox, lo
 	if err != nil {
 		return nil, err
 	}
+	box, err := newSealBox(cfg)
+	if err != nil {
+		return nil, err
+	}
+	recoveryKey, err := keys.Derive(cfg.SecretKey, keys.RecoveryCode)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := recovery.NewHasher(recoveryKey)
+	if err != nil {
+		return nil, err
+	}
 	return account.New(account.Config{
 		Pool:        pool,
+		Seal:        box,
+		Recovery:    codes,
 		Hasher:      password.NewHasher(password.DefaultParams(), 0, 0),
 		Signer:      signer,
 		Outbox:      outbox,
@@ -37,4 +54,22 @@ func newAccounts(cfg *config.Config, pool *pgxpool.Pool, outbox *mail.Outbox, lo
 		Lockout:     cfg.LoginLockout,
 		Logger:      log,
 	})
+}
+
+// newSealBox is the encryption at rest (AES-256-GCM) keyed from SECRET_KEY;
+// values sealed under SECRET_KEY_PREVIOUS still open, and are sealed again
+// under the current key when next used.
+func newSealBox(cfg *config.Config) (*seal.Box, error) {
+	current, err := seal.KeyFromMaster(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.SecretKeyPrevious) == 0 {
+		return seal.New(current)
+	}
+	previous, err := seal.KeyFromMaster(cfg.SecretKeyPrevious)
+	if err != nil {
+		return nil, err
+	}
+	return seal.New(current, previous)
 }

@@ -49,7 +49,7 @@ func (s *Service) ListUsers(ctx context.Context, query string, page, perPage int
 	}
 	out := make([]User, len(rows))
 	for i, r := range rows {
-		out[i] = toUser(r.User, r.IsAdmin)
+		out[i] = toUser(r.User, r.IsAdmin, r.TotpEnabled)
 	}
 	return out, int(total), nil
 }

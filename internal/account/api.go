@@ -1,7 +1,8 @@
 // Package account is the domain of people's accounts: sign-up, email
-// verification, login with per-account lockout, logout, password reset and
-// change, the security activity (audit) log, and the operator actions of
-// /admin. Handlers in internal/http call it; it calls internal/db, the
+// verification, login with per-account lockout, two-factor authentication
+// (TOTP and recovery codes), magic-link login, sudo mode, logout, password
+// reset and change, the security activity (audit) log, and the operator
+// actions of /admin. Handlers in internal/http call it; it calls internal/db, the
 // session store, the password hasher, signed URLs and the mail outbox.
 package account
 
@@ -24,7 +25,50 @@ var (
 	ErrWrongPassword = errors.New("account: current password is wrong")
 	// ErrNotFound: no such user or session (for this user).
 	ErrNotFound = errors.New("account: not found")
+	// ErrWrongCode: a TOTP code or recovery code that is wrong, already
+	// used, or for a time step already used.
+	ErrWrongCode = errors.New("account: wrong code")
+	// ErrChallengeInvalid: the second step of a login is unknown, expired,
+	// used up by wrong codes, or its account can no longer log in.
+	ErrChallengeInvalid = errors.New("account: login step expired")
+	// ErrSudoRequired: a sensitive change without a login or password
+	// confirmation in the last session.SudoWindow.
+	ErrSudoRequired = errors.New("account: recent confirmation required")
+	// ErrTwoFactorEnabled: 2FA is already on (enroll again after turning it off).
+	ErrTwoFactorEnabled = errors.New("account: two-factor authentication is already on")
+	// ErrTwoFactorDisabled: the action needs 2FA on, and it is off.
+	ErrTwoFactorDisabled = errors.New("account: two-factor authentication is off")
+	// ErrNoEnrollment: no enrollment waiting for its first code (never
+	// started, or older than EnrollmentTTL).
+	ErrNoEnrollment = errors.New("account: no two-factor enrollment in progress")
+	// ErrLocked: the account is locked after repeated failures.
+	ErrLocked = errors.New("account: locked")
 )
+
+// WrongCodeError is ErrWrongCode on the second step of a login, with how
+// many attempts that step has left.
+type WrongCodeError struct {
+	AttemptsLeft int
+}
+
+func (e *WrongCodeError) Error() string { return ErrWrongCode.Error() }
+
+// Is makes errors.Is(err, ErrWrongCode) true.
+func (e *WrongCodeError) Is(target error) bool { return target == ErrWrongCode }
+
+// SecondFactorRequired is returned by Login and MagicLogin when the first
+// factor was right and the account has 2FA on: there is no session yet.
+// It is the proof BeginSecondFactor needs, and only this package makes one,
+// so a second step can only follow a first factor that succeeded.
+type SecondFactorRequired struct {
+	user   User
+	method string
+}
+
+func (e *SecondFactorRequired) Error() string { return "account: second factor required" }
+
+// User is the account that passed its first factor.
+func (e *SecondFactorRequired) User() User { return e.user }
 
 // FieldErrors maps form field names ("email", "password", "new_password")
 // to a message a person understands. Returned (as error) by methods whose
@@ -46,6 +90,7 @@ type User struct {
 	Email         string
 	EmailVerified bool
 	IsAdmin       bool // has permission admin.access
+	TwoFactor     bool // TOTP two-factor authentication is on
 	LockedUntil   *time.Time
 	CreatedAt     time.Time
 }
@@ -71,4 +116,19 @@ const (
 	EventPasswordReset   = "password_reset"
 	EventResetRequested  = "password_reset_requested"
 	EventSessionRevoked  = "session_revoked"
+
+	EventLoginStarted             = "login_started" // first factor right; second step asked
+	EventSecondFactorFailed       = "two_factor_failed"
+	EventTwoFactorEnabled         = "two_factor_enabled"
+	EventTwoFactorDisabled        = "two_factor_disabled"
+	EventRecoveryCodeUsed         = "recovery_code_used"
+	EventRecoveryCodesRegenerated = "recovery_codes_regenerated"
+	EventSudo                     = "sudo_confirmed"
+	EventMagicLinkRequested       = "magic_link_requested"
+)
+
+// Login methods, in the detail of login events and on login challenges.
+const (
+	MethodPassword  = "password"
+	MethodMagicLink = "magic_link"
 )

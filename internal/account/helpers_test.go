@@ -19,7 +19,10 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rampart-dev/rampart/internal/account"
+	"github.com/rampart-dev/rampart/internal/auth/keys"
 	"github.com/rampart-dev/rampart/internal/auth/password"
+	"github.com/rampart-dev/rampart/internal/auth/recovery"
+	"github.com/rampart-dev/rampart/internal/auth/seal"
 	"github.com/rampart-dev/rampart/internal/auth/session"
 	"github.com/rampart-dev/rampart/internal/auth/signedurl"
 	"github.com/rampart-dev/rampart/internal/db"
@@ -87,8 +90,11 @@ func newEnv(t *testing.T, edit ...func(*account.Config)) *env {
 	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	base, _ := url.Parse(baseURL)
 	sessions := session.NewStore(pool, c.Now)
+	box, codes := atRestKeys(t)
 	cfg := account.Config{
 		Pool:        pool,
+		Seal:        box,
+		Recovery:    codes,
 		Hasher:      password.NewHasher(cheapParams, 0, 0),
 		Signer:      signer,
 		Outbox:      mail.NewOutbox(rc),
@@ -107,6 +113,30 @@ func newEnv(t *testing.T, edit ...func(*account.Config)) *env {
 		t.Fatal(err)
 	}
 	return &env{pool: pool, svc: svc, cfg: cfg, clock: c, sessions: sessions}
+}
+
+// atRestKeys are the encryption of TOTP secrets and the recovery-code HMAC,
+// keyed from a fixed test master key.
+func atRestKeys(t *testing.T) (*seal.Box, *recovery.Hasher) {
+	t.Helper()
+	master := bytes.Repeat([]byte{'m'}, keys.MinMasterSize)
+	k, err := seal.KeyFromMaster(master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := seal.New(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk, err := keys.Derive(master, keys.RecoveryCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := recovery.NewHasher(rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box, codes
 }
 
 // mails returns the outbox rows to an address, oldest first.

@@ -19,6 +19,11 @@ import (
 // LOGIN_LOCKOUT and mail the owner an unlock link; success resets the count
 // and re-hashes a password stored with older parameters.
 //
+// With 2FA on, a right password is not a login: Login returns a
+// *SecondFactorRequired (for BeginSecondFactor) and leaves the failure count
+// as it is until the second factor passes, so a known password cannot reset
+// the count that limits guessing codes.
+//
 // A malformed address is ErrInvalidCredentials too (after the same hash).
 // A locked account still costs one hash and its failure count does not
 // move; once a lock has passed, the count starts over. password.ErrBusy
@@ -35,7 +40,7 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Reques
 	if err != nil {
 		return User{}, dbErr("login: load user", err)
 	}
-	return s.checkLogin(ctx, row.User, row.IsAdmin, password, meta)
+	return s.checkLogin(ctx, toUser(row.User, row.IsAdmin, row.TotpEnabled), row.User, password, meta)
 }
 
 // spendHash verifies pw against the stand-in hash, so that a login for no
@@ -48,7 +53,7 @@ func (s *Service) spendHash(ctx context.Context, pw string) error {
 	return ErrInvalidCredentials
 }
 
-func (s *Service) checkLogin(ctx context.Context, u db.User, isAdmin bool, pw string, meta RequestMeta) (User, error) {
+func (s *Service) checkLogin(ctx context.Context, user User, u db.User, pw string, meta RequestMeta) (User, error) {
 	ok, rehash, err := s.cfg.Hasher.Verify(ctx, pw, u.PasswordHash)
 	if errors.Is(err, password.ErrMalformedHash) {
 		s.cfg.Logger.ErrorContext(ctx, "stored password hash is malformed; the account cannot log in",
@@ -68,7 +73,7 @@ func (s *Service) checkLogin(ctx context.Context, u db.User, isAdmin bool, pw st
 	if !ok {
 		return User{}, s.loginFailed(ctx, u, meta)
 	}
-	return s.loginSucceeded(ctx, u, isAdmin, pw, rehash, meta)
+	return s.loginSucceeded(ctx, user, u, pw, rehash, meta)
 }
 
 // loginFailed counts a failure and, when it locks the account, records the
@@ -117,8 +122,10 @@ func (s *Service) lockedOut(ctx context.Context, q *db.Queries, u db.User, failu
 }
 
 // loginSucceeded resets the failure count, stores a re-hash when the stored
-// hash has older parameters, and records the login.
-func (s *Service) loginSucceeded(ctx context.Context, u db.User, isAdmin bool, pw string, rehash bool, meta RequestMeta) (User, error) {
+// hash has older parameters, and records the login. With 2FA on it only
+// stores the re-hash and records the first factor, and returns
+// *SecondFactorRequired.
+func (s *Service) loginSucceeded(ctx context.Context, user User, u db.User, pw string, rehash bool, meta RequestMeta) (User, error) {
 	newHash := ""
 	if rehash {
 		h, err := s.cfg.Hasher.Hash(ctx, pw)
@@ -130,26 +137,42 @@ func (s *Service) loginSucceeded(ctx context.Context, u db.User, isAdmin bool, p
 	}
 	err := s.tx(ctx, func(q *db.Queries) error {
 		now := s.now()
+		if user.TwoFactor {
+			if err := s.storeRehash(ctx, q, u, newHash, now); err != nil {
+				return err
+			}
+			return s.audit(ctx, q, u.ID, EventLoginStarted, meta, detail{"method": MethodPassword})
+		}
 		if u.FailedLoginCount != 0 || u.LockedUntil != nil {
 			if _, err := q.ClearLoginFailures(ctx, db.ClearLoginFailuresParams{ID: u.ID, Now: now}); err != nil {
 				return dbErr("login: reset failures", err)
 			}
 		}
-		if newHash != "" {
-			_, err := q.ReplacePasswordHash(ctx, db.ReplacePasswordHashParams{
-				ID: u.ID, OldHash: u.PasswordHash, NewHash: newHash, Now: now,
-			})
-			if err != nil {
-				return dbErr("login: store re-hash", err)
-			}
+		if err := s.storeRehash(ctx, q, u, newHash, now); err != nil {
+			return err
 		}
-		return s.audit(ctx, q, u.ID, EventLogin, meta, nil)
+		return s.audit(ctx, q, u.ID, EventLogin, meta, detail{"method": MethodPassword})
 	})
 	if err != nil {
 		return User{}, err
 	}
-	u.FailedLoginCount, u.LockedUntil = 0, nil
-	return toUser(u, isAdmin), nil
+	if user.TwoFactor {
+		return User{}, &SecondFactorRequired{user: user, method: MethodPassword}
+	}
+	user.LockedUntil = nil
+	return user, nil
+}
+
+// storeRehash replaces the stored hash by newHash ("" : nothing to do) if it
+// is still the one that was verified.
+func (s *Service) storeRehash(ctx context.Context, q *db.Queries, u db.User, newHash string, now time.Time) error {
+	if newHash == "" {
+		return nil
+	}
+	_, err := q.ReplacePasswordHash(ctx, db.ReplacePasswordHashParams{
+		ID: u.ID, OldHash: u.PasswordHash, NewHash: newHash, Now: now,
+	})
+	return dbErr("login: store re-hash", err)
 }
 
 // StartSession creates a new session for userID (a new token on every

@@ -17,6 +17,11 @@ const (
 	SubjectPasswordReset   = "Reset your " + views.AppName + " password"
 	SubjectLocked          = "Your " + views.AppName + " account was locked"
 	SubjectPasswordChanged = "Your " + views.AppName + " password was changed"
+	SubjectMagicLink       = "Your " + views.AppName + " login link"
+	SubjectTwoFactorOn     = "Two-factor authentication is on for your " + views.AppName + " account"
+	SubjectTwoFactorOff    = "Two-factor authentication was turned off on your " + views.AppName + " account"
+	SubjectRecoveryCodes   = "New recovery codes for your " + views.AppName + " account"
+	SubjectRecoveryUsed    = "A recovery code was used to log in to your " + views.AppName + " account"
 )
 
 // send queues msg (built by one of the functions below, which may have
@@ -75,6 +80,61 @@ func passwordChangedMail(to string, at time.Time, ip, forgotURL string) (mail.Me
 			at.UTC().Format("2 January 2006 at 15:04 UTC")+from+
 			". Every session was logged out.\n\nIf it was you, there is nothing to do. If it wasn't, reset your password now:",
 		"Reset your password", forgotURL, "")
+}
+
+func magicLinkMail(to, link string) (mail.Message, error) {
+	return mail.ActionEmail(to, SubjectMagicLink,
+		"Someone asked for a link to log in to your "+views.AppName+" account without a password. To log in, follow this link and confirm:",
+		"Log in to "+views.AppName, link,
+		"The link works once, for 10 minutes. If you didn't ask for it, ignore this email: nobody can use it without access to your mailbox.")
+}
+
+// when describes a moment and an address for a security notice.
+func when(at time.Time, ip string) string {
+	s := "on " + at.UTC().Format("2 January 2006 at 15:04 UTC")
+	if ip = clean(ip, 64); ip != "" {
+		s += " from the IP address " + ip
+	}
+	return s
+}
+
+func twoFactorEnabledMail(to string, at time.Time, ip, settingsURL string) (mail.Message, error) {
+	return mail.ActionEmail(to, SubjectTwoFactorOn,
+		"Two-factor authentication was turned on for your "+views.AppName+" account "+when(at, ip)+
+			". From now on, logging in asks for a code from your authenticator app, and every other session was logged out.\n\n"+
+			"Keep your recovery codes somewhere safe: they are the way in if you lose your phone.",
+		"Review your two-factor settings", settingsURL,
+		"If it wasn't you, reset your password at once and contact us.")
+}
+
+func twoFactorDisabledMail(to string, at time.Time, ip, forgotURL string) (mail.Message, error) {
+	return mail.ActionEmail(to, SubjectTwoFactorOff,
+		"Two-factor authentication was turned off for your "+views.AppName+" account "+when(at, ip)+
+			". Logging in now needs only your password, and every other session was logged out.\n\n"+
+			"If it was you, there is nothing to do. If it wasn't, reset your password now:",
+		"Reset your password", forgotURL, "")
+}
+
+func recoveryCodesRegeneratedMail(to string, at time.Time, ip, settingsURL string) (mail.Message, error) {
+	return mail.ActionEmail(to, SubjectRecoveryCodes,
+		"New recovery codes were generated for your "+views.AppName+" account "+when(at, ip)+
+			". The old codes no longer work, and every other session was logged out.",
+		"Review your two-factor settings", settingsURL,
+		"If it wasn't you, reset your password at once.")
+}
+
+func recoveryCodeUsedMail(to string, at time.Time, ip string, left int, settingsURL string) (mail.Message, error) {
+	remaining := fmt.Sprintf("You have %d recovery codes left.", left)
+	switch left {
+	case 0:
+		remaining = "That was your last recovery code: generate a new set now."
+	case 1:
+		remaining = "You have 1 recovery code left: generate a new set soon."
+	}
+	return mail.ActionEmail(to, SubjectRecoveryUsed,
+		"A recovery code was used to log in to your "+views.AppName+" account "+when(at, ip)+". Each code works once. "+remaining,
+		"Manage recovery codes", settingsURL,
+		"If it wasn't you, someone has your password and a recovery code: reset your password and generate new codes now.")
 }
 
 // humanDuration spells d for a sentence: "15 minutes", "1 hour", "90 seconds".

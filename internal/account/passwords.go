@@ -88,6 +88,9 @@ func (s *Service) ResetPassword(ctx context.Context, u *url.URL, newPassword str
 		if err != nil {
 			return wrap("password reset: end sessions", err)
 		}
+		if _, err := q.DeleteUserLoginChallenges(ctx, t.UserID); err != nil {
+			return dbErr("password reset: end second steps", err)
+		}
 		msg, err := passwordChangedMail(t.Email, s.now(), meta.IP, s.pageURL(PathPasswordForgot).String())
 		if err := s.send(ctx, q, msg, err); err != nil {
 			return err
@@ -170,6 +173,9 @@ func (s *Service) replacePassword(ctx context.Context, q *db.Queries, u db.User,
 	ended, err := s.cfg.Sessions.RevokeAllExcept(ctx, q, u.ID, uuid.Nil)
 	if err != nil {
 		return "", wrap("change password: end sessions", err)
+	}
+	if _, err := q.DeleteUserLoginChallenges(ctx, u.ID); err != nil {
+		return "", dbErr("change password: end second steps", err)
 	}
 	token, next, err := s.cfg.Sessions.Create(ctx, q, u.ID, sessionMeta(meta))
 	if err != nil {

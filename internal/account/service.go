@@ -15,10 +15,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rampart-dev/rampart/internal/auth/password"
+	"github.com/rampart-dev/rampart/internal/auth/recovery"
+	"github.com/rampart-dev/rampart/internal/auth/seal"
 	"github.com/rampart-dev/rampart/internal/auth/session"
 	"github.com/rampart-dev/rampart/internal/auth/signedurl"
 	"github.com/rampart-dev/rampart/internal/db"
 	"github.com/rampart-dev/rampart/internal/mail"
+	"github.com/rampart-dev/rampart/views"
 )
 
 // Config holds the Service's dependencies and policy.
@@ -28,9 +31,12 @@ type Config struct {
 	Signer      *signedurl.Signer // mail links: /verify-email, /password/reset, /account/unlock
 	Outbox      *mail.Outbox
 	Sessions    *session.Store
-	BaseURL     *url.URL      // APP_BASE_URL: every link in mail is built on it, never on the Host header
-	MaxFailures int           // LOGIN_MAX_FAILURES
-	Lockout     time.Duration // LOGIN_LOCKOUT
+	Seal        *seal.Box        // TOTP secrets at rest (AES-256-GCM, key from SECRET_KEY)
+	Recovery    *recovery.Hasher // HMAC of recovery codes (key from SECRET_KEY)
+	Issuer      string           // the name authenticator apps show; default views.AppName
+	BaseURL     *url.URL         // APP_BASE_URL: every link in mail is built on it, never on the Host header
+	MaxFailures int              // LOGIN_MAX_FAILURES
+	Lockout     time.Duration    // LOGIN_LOCKOUT
 	Logger      *slog.Logger
 	Now         func() time.Time // default time.Now
 }
@@ -46,8 +52,8 @@ type Service struct {
 
 // New checks cfg and returns the Service.
 //
-// Every dependency (Pool, Hasher, Signer, Outbox, Sessions, BaseURL,
-// Logger) is required; BaseURL must be an absolute http(s) URL; MaxFailures
+// Every dependency (Pool, Hasher, Signer, Outbox, Sessions, Seal,
+// Recovery, BaseURL, Logger) is required; BaseURL must be an absolute http(s) URL; MaxFailures
 // (at most math.MaxInt32) and Lockout must be positive. All problems are
 // reported together. New hashes one random password (the stand-in that
 // unknown addresses are verified against), so it takes as long as a login.
@@ -57,6 +63,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = views.AppName
 	}
 	var b [24]byte
 	_, _ = rand.Read(b[:])
@@ -75,7 +84,7 @@ func (c Config) validate() error {
 	}{
 		{"Pool", c.Pool == nil}, {"Hasher", c.Hasher == nil}, {"Signer", c.Signer == nil},
 		{"Outbox", c.Outbox == nil}, {"Sessions", c.Sessions == nil}, {"BaseURL", c.BaseURL == nil},
-		{"Logger", c.Logger == nil},
+		{"Logger", c.Logger == nil}, {"Seal", c.Seal == nil}, {"Recovery", c.Recovery == nil},
 	} {
 		if dep.nil {
 			errs = append(errs, fmt.Errorf("account: Config.%s is required", dep.name))
@@ -107,15 +116,16 @@ func userAccount(ctx context.Context, q *db.Queries, id uuid.UUID) (User, error)
 	if err != nil {
 		return User{}, dbErr("load user", err)
 	}
-	return toUser(row.User, row.IsAdmin), nil
+	return toUser(row.User, row.IsAdmin, row.TotpEnabled), nil
 }
 
-func toUser(u db.User, isAdmin bool) User {
+func toUser(u db.User, isAdmin, twoFactor bool) User {
 	return User{
 		ID:            u.ID,
 		Email:         u.Email,
 		EmailVerified: u.EmailVerifiedAt != nil,
 		IsAdmin:       isAdmin,
+		TwoFactor:     twoFactor,
 		LockedUntil:   u.LockedUntil,
 		CreatedAt:     u.CreatedAt,
 	}

@@ -45,6 +45,7 @@ type Config struct {
 	BaseURL                    *url.URL       // APP_BASE_URL, default http://localhost:8080; absolute http(s), no trailing slash
 	SecretKey                  []byte         // SECRET_KEY, at least 32 bytes
 	SecretKeySource            string         // "env", "file" (SECRET_KEY_FILE) or "generated"
+	SecretKeyPrevious          []byte         // SECRET_KEY_PREVIOUS: the key SECRET_KEY replaced, still accepted for decryption (optional)
 	DatabaseURL                string         // DATABASE_URL, default DefaultDatabaseURL
 	RedisURL                   string         // REDIS_URL, default empty (in-memory fallbacks)
 	SMTPURL                    string         // SMTP_URL, default empty (mail stays in the outbox)
@@ -119,6 +120,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.JWTAccessTTL, c.JWTRefreshTTL = l.tokenTTLs()
 	l.secretKey(c)
+	l.previousSecretKey(c)
 	if len(l.problems) > 0 {
 		return nil, &ValidationError{Problems: l.problems}
 	}

@@ -32,6 +32,22 @@ func (l *loader) secretKey(c *Config) {
 	}
 }
 
+// previousSecretKey reads SECRET_KEY_PREVIOUS (or its _FILE), the key that
+// SECRET_KEY replaced: values encrypted or signed with it stay readable
+// while they are moved to the new key. Optional; same length rule.
+func (l *loader) previousSecretKey(c *Config) {
+	const name = "SECRET_KEY_PREVIOUS"
+	v, _, ok, err := l.secrets.lookup(name)
+	switch {
+	case err != nil:
+		l.problems = append(l.problems, err.Error())
+	case ok && len(v) < minSecretKeyLen:
+		l.problemf(name, "must be at least %d bytes, got %d", minSecretKeyLen, len(v))
+	case ok:
+		c.SecretKeyPrevious = []byte(v)
+	}
+}
+
 // devSecretKey uses, or creates, the development key in c.DataDir.
 func (l *loader) devSecretKey(c *Config) {
 	path := filepath.Join(c.DataDir, DevSecretKeyFile)

@@ -21,6 +21,18 @@ type AuditEvent struct {
 	CreatedAt time.Time
 }
 
+type LoginChallenge struct {
+	ID             uuid.UUID
+	UserID         uuid.UUID
+	TokenHash      []byte
+	Method         string
+	Next           string
+	FailedAttempts int32
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	UsedAt         *time.Time
+}
+
 type MailOutbox struct {
 	ID        uuid.UUID
 	ToAddress string
@@ -49,6 +61,14 @@ type Permission struct {
 	Description string
 }
 
+type RecoveryCode struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	CodeHash  []byte
+	CreatedAt time.Time
+	UsedAt    *time.Time
+}
+
 type Session struct {
 	ID             uuid.UUID
 	UserID         uuid.UUID
@@ -59,6 +79,16 @@ type Session struct {
 	Ip             string
 	UserAgent      string
 	SecondFactorAt *time.Time
+	SudoAt         *time.Time
+}
+
+type TotpAuthenticator struct {
+	UserID          uuid.UUID
+	SecretEncrypted []byte
+	KeyID           string
+	ConfirmedAt     *time.Time
+	LastUsedStep    int64
+	CreatedAt       time.Time
 }
 
 type User struct {

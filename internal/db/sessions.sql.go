@@ -35,7 +35,7 @@ func (q *Queries) DeleteExpiredSessions(ctx context.Context, arg DeleteExpiredSe
 
 const deleteSessionByTokenHash = `-- name: DeleteSessionByTokenHash :one
 DELETE FROM sessions WHERE token_hash = $1
-RETURNING id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at
+RETURNING id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at, sudo_at
 `
 
 func (q *Queries) DeleteSessionByTokenHash(ctx context.Context, tokenHash []byte) (Session, error) {
@@ -51,6 +51,7 @@ func (q *Queries) DeleteSessionByTokenHash(ctx context.Context, tokenHash []byte
 		&i.Ip,
 		&i.UserAgent,
 		&i.SecondFactorAt,
+		&i.SudoAt,
 	)
 	return i, err
 }
@@ -92,7 +93,7 @@ func (q *Queries) DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSe
 }
 
 const getLiveSessionByTokenHash = `-- name: GetLiveSessionByTokenHash :one
-SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at FROM sessions
+SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at, sudo_at FROM sessions
 WHERE token_hash = $1
   AND expires_at > $2
   AND last_seen_at > $3
@@ -119,12 +120,13 @@ func (q *Queries) GetLiveSessionByTokenHash(ctx context.Context, arg GetLiveSess
 		&i.Ip,
 		&i.UserAgent,
 		&i.SecondFactorAt,
+		&i.SudoAt,
 	)
 	return i, err
 }
 
 const getLiveUserSession = `-- name: GetLiveUserSession :one
-SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at FROM sessions
+SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at, sudo_at FROM sessions
 WHERE id = $1 AND user_id = $2
   AND expires_at > $3
   AND last_seen_at > $4
@@ -155,6 +157,7 @@ func (q *Queries) GetLiveUserSession(ctx context.Context, arg GetLiveUserSession
 		&i.Ip,
 		&i.UserAgent,
 		&i.SecondFactorAt,
+		&i.SudoAt,
 	)
 	return i, err
 }
@@ -163,7 +166,7 @@ const insertSession = `-- name: InsertSession :one
 INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
 VALUES ($1, $2, $3, $3,
         $4, $5, $6)
-RETURNING id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at
+RETURNING id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at, sudo_at
 `
 
 type InsertSessionParams struct {
@@ -195,12 +198,13 @@ func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) (S
 		&i.Ip,
 		&i.UserAgent,
 		&i.SecondFactorAt,
+		&i.SudoAt,
 	)
 	return i, err
 }
 
 const listLiveUserSessions = `-- name: ListLiveUserSessions :many
-SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at FROM sessions
+SELECT id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, second_factor_at, sudo_at FROM sessions
 WHERE user_id = $1
   AND expires_at > $2
   AND last_seen_at > $3
@@ -232,6 +236,7 @@ func (q *Queries) ListLiveUserSessions(ctx context.Context, arg ListLiveUserSess
 			&i.Ip,
 			&i.UserAgent,
 			&i.SecondFactorAt,
+			&i.SudoAt,
 		); err != nil {
 			return nil, err
 		}

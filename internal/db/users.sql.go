@@ -86,14 +86,17 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 const getUserAccountByEmail = `-- name: GetUserAccountByEmail :one
 SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+       EXISTS (SELECT 1 FROM totp_authenticators t
+               WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
 WHERE users.email = $1
 `
 
 type GetUserAccountByEmailRow struct {
-	User    User
-	IsAdmin bool
+	User        User
+	IsAdmin     bool
+	TotpEnabled bool
 }
 
 // As GetUserAccountByID; email is citext, so the match ignores case.
@@ -110,6 +113,7 @@ func (q *Queries) GetUserAccountByEmail(ctx context.Context, email string) (GetU
 		&i.User.CreatedAt,
 		&i.User.UpdatedAt,
 		&i.IsAdmin,
+		&i.TotpEnabled,
 	)
 	return i, err
 }
@@ -117,17 +121,21 @@ func (q *Queries) GetUserAccountByEmail(ctx context.Context, email string) (GetU
 const getUserAccountByID = `-- name: GetUserAccountByID :one
 SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+       EXISTS (SELECT 1 FROM totp_authenticators t
+               WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
 WHERE users.id = $1
 `
 
 type GetUserAccountByIDRow struct {
-	User    User
-	IsAdmin bool
+	User        User
+	IsAdmin     bool
+	TotpEnabled bool
 }
 
-// The user with whether they hold admin.access, the permission of /admin.
+// The user with whether they hold admin.access, the permission of /admin,
+// and whether two-factor authentication is on.
 func (q *Queries) GetUserAccountByID(ctx context.Context, id uuid.UUID) (GetUserAccountByIDRow, error) {
 	row := q.db.QueryRow(ctx, getUserAccountByID, id)
 	var i GetUserAccountByIDRow
@@ -141,6 +149,7 @@ func (q *Queries) GetUserAccountByID(ctx context.Context, id uuid.UUID) (GetUser
 		&i.User.CreatedAt,
 		&i.User.UpdatedAt,
 		&i.IsAdmin,
+		&i.TotpEnabled,
 	)
 	return i, err
 }
@@ -309,7 +318,9 @@ func (q *Queries) ReplacePasswordHash(ctx context.Context, arg ReplacePasswordHa
 const searchUsers = `-- name: SearchUsers :many
 SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+       EXISTS (SELECT 1 FROM totp_authenticators t
+               WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
 WHERE users.email ILIKE '%' || $1::text || '%' ESCAPE '\'
 ORDER BY users.created_at DESC, users.id DESC
@@ -323,8 +334,9 @@ type SearchUsersParams struct {
 }
 
 type SearchUsersRow struct {
-	User    User
-	IsAdmin bool
+	User        User
+	IsAdmin     bool
+	TotpEnabled bool
 }
 
 // Users whose email contains pattern, case-insensitively, newest first.
@@ -349,6 +361,7 @@ func (q *Queries) SearchUsers(ctx context.Context, arg SearchUsersParams) ([]Sea
 			&i.User.CreatedAt,
 			&i.User.UpdatedAt,
 			&i.IsAdmin,
+			&i.TotpEnabled,
 		); err != nil {
 			return nil, err
 		}

@@ -30,11 +30,12 @@ func renderAccount(c echo.Context, accounts *account.Service, u ui, status int, 
 		return err
 	}
 	v := views.AccountView{
-		Email:         user.Email,
-		EmailVerified: user.EmailVerified,
-		MemberSince:   views.NewTimestamp(user.CreatedAt),
-		Password:      pw,
-		Events:        make([]views.SecurityEvent, 0, len(events)),
+		Email:            user.Email,
+		EmailVerified:    user.EmailVerified,
+		TwoFactorEnabled: user.TwoFactor,
+		MemberSince:      views.NewTimestamp(user.CreatedAt),
+		Password:         pw,
+		Events:           make([]views.SecurityEvent, 0, len(events)),
 	}
 	for _, e := range events {
 		label, warning := eventLabel(e.Kind)

@@ -19,7 +19,10 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rampart-dev/rampart/internal/account"
+	"github.com/rampart-dev/rampart/internal/auth/keys"
 	"github.com/rampart-dev/rampart/internal/auth/password"
+	"github.com/rampart-dev/rampart/internal/auth/recovery"
+	"github.com/rampart-dev/rampart/internal/auth/seal"
 	"github.com/rampart-dev/rampart/internal/auth/session"
 	"github.com/rampart-dev/rampart/internal/auth/signedurl"
 	"github.com/rampart-dev/rampart/internal/mail"
@@ -55,8 +58,11 @@ func newAccounts(t *testing.T, pool *pgxpool.Pool) *account.Service {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse(testOrigin)
+	box, codes := testAtRestKeys(t)
 	svc, err := account.New(account.Config{
 		Pool:        pool,
+		Seal:        box,
+		Recovery:    codes,
 		Hasher:      password.NewHasher(cheapHashParams, 0, 0),
 		Signer:      signer,
 		Outbox:      mail.NewOutbox(rc),
@@ -70,6 +76,30 @@ func newAccounts(t *testing.T, pool *pgxpool.Pool) *account.Service {
 		t.Fatal(err)
 	}
 	return svc
+}
+
+// testAtRestKeys are the encryption of TOTP secrets and the recovery-code
+// HMAC, keyed from a fixed test master key.
+func testAtRestKeys(tb testing.TB) (*seal.Box, *recovery.Hasher) {
+	tb.Helper()
+	master := bytes.Repeat([]byte{'m'}, keys.MinMasterSize)
+	k, err := seal.KeyFromMaster(master)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	box, err := seal.New(k)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rk, err := keys.Derive(master, keys.RecoveryCode)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	codes, err := recovery.NewHasher(rk)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return box, codes
 }
 
 // newAccountServer is newTestServer with the account pages: the real

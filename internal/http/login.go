@@ -29,7 +29,8 @@ func handleLoginPage(u ui) echo.HandlerFunc {
 // handleLogin answers POST /login (email, password, next). Success ends the
 // session the request came with, if any, starts a new one (a new cookie on
 // every login) and answers 303 to next when it is a local path, else to
-// /account. Failure re-renders the form with 422, the email kept, the
+// /account. With 2FA on, a right password leads (303) to /login/2fa
+// instead, and next waits there. Failure re-renders the form with 422, the email kept, the
 // password not, and the same message whatever went wrong.
 func handleLogin(accounts *account.Service, u ui) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -44,6 +45,10 @@ func handleLogin(accounts *account.Service, u ui) echo.HandlerFunc {
 		if errors.Is(err, account.ErrInvalidCredentials) {
 			form.Errors = views.FormErrors{"password": msgInvalidLogin}
 			return render(c, http.StatusUnprocessableEntity, pages.Login(u.page(c, "Log in"), form))
+		}
+		var proof *account.SecondFactorRequired
+		if errors.As(err, &proof) {
+			return beginSecondStep(c, accounts, u, proof, form.Next)
 		}
 		if err != nil {
 			return err

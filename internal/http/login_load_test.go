@@ -73,8 +73,9 @@ func newLoginLoadServer(tb testing.TB, hasher *password.Hasher, logOut io.Writer
 		tb.Fatal(err)
 	}
 	base, _ := url.Parse(testOrigin)
+	box, codes := testAtRestKeys(tb)
 	accounts, err := account.New(account.Config{
-		Pool: pool, Hasher: hasher, Signer: signer, Outbox: mail.NewOutbox(rc),
+		Pool: pool, Hasher: hasher, Seal: box, Recovery: codes, Signer: signer, Outbox: mail.NewOutbox(rc),
 		Sessions: session.NewStore(pool, nil), BaseURL: base,
 		MaxFailures: math.MaxInt32, Lockout: 15 * time.Minute,
 		Logger: slog.New(slog.DiscardHandler),

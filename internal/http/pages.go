@@ -21,11 +21,12 @@ func render(c echo.Context, status int, component templ.Component) error {
 }
 
 // ui is what page handlers share: asset URLs for the layout, the flash
-// messages and the session cookie.
+// messages, the session cookie and the second-step cookie.
 type ui struct {
-	assets  views.AssetURLs
-	flashes *flashes
-	cookie  sessionCookie
+	assets    views.AssetURLs
+	flashes   *flashes
+	cookie    sessionCookie
+	challenge challengeCookie // a login's second step
 }
 
 // page is the frame of the page c is about to render: the signed-in user,

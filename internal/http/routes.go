@@ -15,7 +15,10 @@ import (
 // stack, then its group's middleware, then the handler.
 func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	limits := newLimiters(opts, m)
-	u := ui{assets: opts.Assets, flashes: newFlashes(opts.CSRFKey, opts.Production), cookie: newSessionCookie(opts.Production)}
+	u := ui{
+		assets: opts.Assets, flashes: newFlashes(opts.CSRFKey, opts.Production),
+		cookie: newSessionCookie(opts.Production), challenge: newChallengeCookie(opts.Production),
+	}
 
 	// Global stack, outermost first. The request id exists before anything
 	// logs; metrics and the access log see the final status; panics become
@@ -74,9 +77,10 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	e.Group("/api", middleware.CORSWithConfig(corsConfig(opts)))
 }
 
-// addAccountRoutes registers the pages of accounts: sign-up, login and
-// password reset for anyone (their POSTs behind the auth rate limit), the
-// mailed links, the signed-in pages, and /admin, where the address filter
+// addAccountRoutes registers the pages of accounts: sign-up, login (with
+// its second step and magic links) and password reset for anyone (their
+// POSTs behind the auth rate limit), the mailed links, the signed-in pages
+// (the sensitive ones in sudo mode), and /admin, where the address filter
 // runs first, then the sign-in check, then the admin.access permission.
 func addAccountRoutes(e *echo.Echo, a *account.Service, u ui, authLimit, operatorsOnly echo.MiddlewareFunc) {
 	// Anyone.
@@ -89,6 +93,11 @@ func addAccountRoutes(e *echo.Echo, a *account.Service, u ui, authLimit, operato
 	getAndHead(e, "/password/forgot", handleForgotPage(u))
 	e.POST("/password/forgot", handleForgot(a, u), authLimit)
 	getAndHead(e, "/password/forgot/sent", handleForgotSent(u))
+	getAndHead(e, "/login/2fa", handleLoginTwoFactorPage(a, u))
+	e.POST("/login/2fa", handleLoginTwoFactor(a, u), authLimit)
+	getAndHead(e, "/login/magic", handleMagicLinkPage(u))
+	e.POST("/login/magic", handleMagicLink(a, u), authLimit)
+	getAndHead(e, "/login/magic/sent", handleMagicLinkSent(u))
 
 	// Mailed links. They change state, so GET only: a HEAD from a link
 	// checker must not use them up. Every answer about them, even a 429,
@@ -97,6 +106,8 @@ func addAccountRoutes(e *echo.Echo, a *account.Service, u ui, authLimit, operato
 	e.GET("/account/unlock", handleUnlock(a, u), noReferrer)
 	e.GET("/password/reset", handleResetPage(a, u), noReferrer)
 	e.POST("/password/reset", handleReset(a, u), noReferrer, authLimit)
+	e.GET("/login/magic/verify", handleMagicVerifyPage(a, u), noReferrer)
+	e.POST("/login/magic/verify", handleMagicVerify(a, u), noReferrer, authLimit)
 
 	// Signed in.
 	getAndHead(e, "/account", handleAccount(a, u), requireUser)
@@ -105,6 +116,17 @@ func addAccountRoutes(e *echo.Echo, a *account.Service, u ui, authLimit, operato
 	getAndHead(e, "/account/sessions", handleSessions(a, u), requireUser)
 	e.POST("/account/sessions/revoke-others", handleSessionsRevokeOthers(a, u), requireUser)
 	e.POST("/account/sessions/:id/revoke", handleSessionRevoke(a, u), requireUser)
+
+	// Signed in, and sensitive: 2FA changes need a login or a password
+	// confirmation in the last 10 minutes (sudo mode), or the password in
+	// the form itself (turning 2FA off, like changing the password).
+	getAndHead(e, PathSudo, handleSudoPage(u), requireUser)
+	e.POST(PathSudo, handleSudo(a, u), authLimit, requireUser)
+	getAndHead(e, "/account/2fa", handleTwoFactorPage(a, u), requireUser)
+	e.POST("/account/2fa/enroll", handleEnroll(a, u), requireUser, requireSudo(pathTwoFactor))
+	e.POST("/account/2fa/confirm", handleEnrollConfirm(a, u), authLimit, requireUser)
+	e.POST("/account/2fa/recovery-codes", handleRegenerateCodes(a, u), requireUser, requireSudo(pathTwoFactor))
+	e.POST("/account/2fa/disable", handleDisableTwoFactor(a, u), authLimit, requireUser)
 
 	// Operators: ADMIN_ALLOWED_CIDRS first (403 outside, whoever asks), then
 	// a signed-in user with admin.access.

@@ -29,8 +29,8 @@ func (CleanupArgs) InsertOpts() river.InsertOpts {
 }
 
 // CleanupWorker deletes sessions past their absolute expiry or idle for
-// longer than IdleTimeout, mail delivered more than 30 days ago, and
-// one-time link tokens past their expiry.
+// longer than IdleTimeout, mail delivered more than 30 days ago, one-time
+// link tokens past their expiry, and second login steps past theirs.
 type CleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	Pool        *pgxpool.Pool
@@ -60,6 +60,11 @@ func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		return fmt.Errorf("jobs: delete expired one-time tokens: %w", db.Translate(err))
 	}
 	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "one_time_tokens", "rows", n)
+	n, err = db.New(w.Pool).DeleteExpiredLoginChallenges(ctx, now)
+	if err != nil {
+		return fmt.Errorf("jobs: delete expired login challenges: %w", db.Translate(err))
+	}
+	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "login_challenges", "rows", n)
 	return nil
 }
 

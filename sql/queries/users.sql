@@ -22,10 +22,13 @@ ON CONFLICT (email) DO NOTHING
 RETURNING *;
 
 -- name: GetUserAccountByID :one
--- The user with whether they hold admin.access, the permission of /admin.
+-- The user with whether they hold admin.access, the permission of /admin,
+-- and whether two-factor authentication is on.
 SELECT sqlc.embed(users),
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+       EXISTS (SELECT 1 FROM totp_authenticators t
+               WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
 WHERE users.id = $1;
 
@@ -33,7 +36,9 @@ WHERE users.id = $1;
 -- As GetUserAccountByID; email is citext, so the match ignores case.
 SELECT sqlc.embed(users),
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+       EXISTS (SELECT 1 FROM totp_authenticators t
+               WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
 WHERE users.email = $1;
 
@@ -83,7 +88,9 @@ WHERE id = sqlc.arg(id);
 -- that they match literally.
 SELECT sqlc.embed(users),
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin
+               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+       EXISTS (SELECT 1 FROM totp_authenticators t
+               WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
 WHERE users.email ILIKE '%' || sqlc.arg(pattern)::text || '%' ESCAPE '\'
 ORDER BY users.created_at DESC, users.id DESC

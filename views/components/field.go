@@ -7,7 +7,8 @@ type FieldSpec struct {
 	Label        string
 	Type         string // "email", "password", "text", "search"; default "text"
 	Value        string // ignored for password inputs: a password is never echoed back
-	Autocomplete string // "email", "current-password", "new-password", ...
+	Autocomplete string // "email", "current-password", "new-password", "one-time-code", ...
+	InputMode    string // the virtual keyboard to show: "numeric", "text", ...; "" for none
 	Error        string // shown beside the input, which is then marked aria-invalid
 	Hint         string // help shown under the input when there is no error
 	Required     bool

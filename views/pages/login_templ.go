@@ -113,7 +113,7 @@ func Login(p views.Page, f views.LoginForm) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</form><footer class=\"auth-alt\"><p>New here? <a href=\"/signup\">Create an account</a></p></footer>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p class=\"auth-option\"><a href=\"/login/magic\">Email me a login link instead</a></p></form><footer class=\"auth-alt\"><p>New here? <a href=\"/signup\">Create an account</a></p></footer>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -15,12 +15,13 @@ type Purpose string
 
 // The purposes Rampart derives keys for.
 const (
-	CSRF       Purpose = "rampart/csrf/v1"
-	Session    Purpose = "rampart/session/v1"
-	JWT        Purpose = "rampart/jwt/v1"
-	SignedURL  Purpose = "rampart/signed-url/v1"
-	Encryption Purpose = "rampart/encryption/v1"
-	APIKey     Purpose = "rampart/api-key/v1"
+	CSRF         Purpose = "rampart/csrf/v1"
+	Session      Purpose = "rampart/session/v1"
+	JWT          Purpose = "rampart/jwt/v1"
+	SignedURL    Purpose = "rampart/signed-url/v1"
+	Encryption   Purpose = "rampart/encryption/v1"
+	APIKey       Purpose = "rampart/api-key/v1"
+	RecoveryCode Purpose = "rampart/recovery-code/v1"
 )
 
 // Size is the length of every derived key: 256 bits.

@@ -39,7 +39,25 @@ type Session struct {
 	IP             string
 	UserAgent      string
 	SecondFactorAt *time.Time
+	SudoAt         *time.Time // the last password (or second-factor) confirmation, if any
 }
+
+// SudoWindow is how long a login or a password confirmation lets a session
+// make sensitive changes (DESIGN.md: 10 minutes).
+const SudoWindow = 10 * time.Minute
+
+// SudoUntil is when the session's sudo mode lapses: SudoWindow after its
+// login (its creation) or its last confirmation, whichever is later.
+func (s Session) SudoUntil() time.Time {
+	at := s.CreatedAt
+	if s.SudoAt != nil && s.SudoAt.After(at) {
+		at = *s.SudoAt
+	}
+	return at.Add(SudoWindow)
+}
+
+// InSudo reports whether the session may make sensitive changes at now.
+func (s Session) InSudo(now time.Time) bool { return now.Before(s.SudoUntil()) }
 
 // Meta describes the request that creates or touches a session.
 type Meta struct {

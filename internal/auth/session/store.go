@@ -137,6 +137,20 @@ func (s *Store) SetSecondFactor(ctx context.Context, q *db.Queries, userID, id u
 	return nil
 }
 
+// SetSudo records through q (nil: the Store's pool) that the owner of
+// session id confirmed their password (or a second factor) at at, which
+// starts a new SudoWindow. ErrNotFound when it is not theirs or gone.
+func (s *Store) SetSudo(ctx context.Context, q *db.Queries, userID, id uuid.UUID, at time.Time) error {
+	n, err := s.queries(q).SetSessionSudo(ctx, db.SetSessionSudoParams{SudoAt: &at, ID: id, UserID: userID})
+	if err != nil {
+		return translate("set sudo", err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // Revoke ends session id of userID (ErrNotFound when not theirs or gone).
 // A nil q runs on the Store's pool.
 func (s *Store) Revoke(ctx context.Context, q *db.Queries, userID, id uuid.UUID) error {
@@ -202,5 +216,6 @@ func fromRow(r db.Session) Session {
 		IP:             r.Ip,
 		UserAgent:      r.UserAgent,
 		SecondFactorAt: r.SecondFactorAt,
+		SudoAt:         r.SudoAt,
 	}
 }
