@@ -100,6 +100,7 @@ type AdminUserRow struct {
 	Email       string
 	Verified    bool
 	Admin       bool
+	TwoFactor   bool      // two-factor authentication is on
 	LockedUntil Timestamp // zero when the account is not locked
 	Created     Timestamp
 }

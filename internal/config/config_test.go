@@ -119,6 +119,7 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 		"WORKER_IN_PROCESS":              "1",
 		"APP_DATA_DIR":                   "/var/lib/rampart",
 		"APP_SHUTDOWN_TIMEOUT":           "10s",
+		"SECRET_KEY_PREVIOUS":            "0123456789abcdef0123456789abcdef-previous",
 	}))
 	checks := []struct {
 		name      string
@@ -144,6 +145,7 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 		{"WorkerInProcess", c.WorkerInProcess, true},
 		{"DataDir", c.DataDir, "/var/lib/rampart"},
 		{"ShutdownTimeout", c.ShutdownTimeout, 10 * time.Second},
+		{"SecretKeyPrevious", string(c.SecretKeyPrevious), "0123456789abcdef0123456789abcdef-previous"},
 		{"IsProduction", c.IsProduction(), true},
 		{"IsDevelopment", c.IsDevelopment(), false},
 	}
@@ -206,6 +208,7 @@ func TestLoadRejectsEachBadVariable(t *testing.T) {
 		{"a base URL with credentials is rejected", "APP_BASE_URL", "https://u:p@example.com", ""},
 		{"an unparsable base URL is rejected", "APP_BASE_URL", "http://exa mple.com", "http://exa mple.com"},
 		{"a short secret key is rejected", "SECRET_KEY", "too-short-but-secret", ""},
+		{"a short previous secret key is rejected", "SECRET_KEY_PREVIOUS", "too-short-but-secret", ""},
 		{"a redis URL with another scheme is rejected", "REDIS_URL", "http://u:hunter2@cache", ""},
 		{"an SMTP URL with another scheme is rejected", "SMTP_URL", "http://u:hunter2@mail:25", ""},
 		{"an SMTP URL without a port is rejected", "SMTP_URL", "smtp://u:hunter2@mail", ""},

@@ -145,6 +145,22 @@ func eventLabel(kind string) (string, bool) {
 		return "Password reset requested", false
 	case account.EventSessionRevoked:
 		return "Session revoked", false
+	case account.EventLoginStarted:
+		return "Password or login link accepted; second step asked", false
+	case account.EventSecondFactorFailed:
+		return "Wrong two-factor code", true
+	case account.EventTwoFactorEnabled:
+		return "Two-factor authentication turned on", false
+	case account.EventTwoFactorDisabled:
+		return "Two-factor authentication turned off", true
+	case account.EventRecoveryCodeUsed:
+		return "Recovery code used", true
+	case account.EventRecoveryCodesRegenerated:
+		return "New recovery codes generated", false
+	case account.EventSudo:
+		return "Password confirmed for a sensitive change", false
+	case account.EventMagicLinkRequested:
+		return "Login link requested by email", false
 	}
 	return kind, false
 }

@@ -49,7 +49,7 @@ func handleAdmin(accounts *account.Service, u ui) echo.HandlerFunc {
 		}
 		for _, usr := range users {
 			row := views.AdminUserRow{
-				ID: usr.ID.String(), Email: usr.Email, Verified: usr.EmailVerified, Admin: usr.IsAdmin,
+				ID: usr.ID.String(), Email: usr.Email, Verified: usr.EmailVerified, Admin: usr.IsAdmin, TwoFactor: usr.TwoFactor,
 				Created: views.NewTimestamp(usr.CreatedAt),
 			}
 			if usr.LockedUntil != nil && usr.LockedUntil.After(time.Now()) {
