@@ -45,6 +45,11 @@ commands:
   migrate up|down|status         apply, roll back one, or list migrations
   check [--deploy]               check configuration and database; --deploy adds the production checklist
   createuser --email E [--admin] create a user, reading the password from stdin
+  grant|revoke (--email E | --group G) PERM...
+                                 grant or take back permissions (of a user, or of a group)
+  grant|revoke --group G --email E
+                                 add a user to a group, or take them out
+  perms [--email E]              list groups and their permissions, or what a user holds
   healthcheck                    exit 0 when the local /health answers 200
 `
 
@@ -64,6 +69,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return check(ctx, rest, getenv, stdout, stderr)
 	case "createuser":
 		return createUser(ctx, rest, getenv, stdin, stdout, stderr)
+	case "grant", "revoke":
+		return grant(ctx, cmd == "revoke", rest, getenv, stdout, stderr)
+	case "perms":
+		return listPerms(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
 	case "help", "-h", "--help":

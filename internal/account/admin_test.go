@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rampart-dev/rampart/internal/account"
+	"github.com/rampart-dev/rampart/internal/auth/perms"
 )
 
 func TestListUsersSearchesLiterally(t *testing.T) {
@@ -141,5 +142,24 @@ func TestAdminActions(t *testing.T) {
 	evs := e.events(t, ada.ID)
 	if countKind(evs, account.EventUnlock) != 1 || evs[len(evs)-1].Detail["via"] != "admin" {
 		t.Errorf("audit %v: want the admin's unlock and end of sessions", kinds(evs))
+	}
+}
+
+func TestAdminThroughAGroup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ada := e.signUp(t, "ada@example.com", goodPassword)
+	token, _ := e.startSession(t, ada.ID)
+	if u, _, _ := e.svc.CurrentUser(t.Context(), token); u.IsAdmin {
+		t.Fatal("admin before any grant")
+	}
+	if err := perms.NewStore(e.pool).GrantGroup(t.Context(), "operators", "admin.access"); err != nil {
+		t.Fatal(err)
+	}
+	if err := perms.NewStore(e.pool).AddMember(t.Context(), "operators", "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if u, _, _ := e.svc.CurrentUser(t.Context(), token); !u.IsAdmin {
+		t.Error("admin.access through a group does not make an admin")
 	}
 }

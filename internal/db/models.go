@@ -21,6 +21,18 @@ type AuditEvent struct {
 	CreatedAt time.Time
 }
 
+type Group struct {
+	ID        uuid.UUID
+	Name      string
+	CreatedAt time.Time
+}
+
+type GroupPermission struct {
+	GroupID   uuid.UUID
+	Codename  string
+	GrantedAt time.Time
+}
+
 type LoginChallenge struct {
 	ID             uuid.UUID
 	UserID         uuid.UUID
@@ -100,6 +112,12 @@ type User struct {
 	LockedUntil      *time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type UserGroup struct {
+	UserID  uuid.UUID
+	GroupID uuid.UUID
+	AddedAt time.Time
 }
 
 type UserPermission struct {

@@ -7,9 +7,79 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+const addUserToGroup = `-- name: AddUserToGroup :exec
+INSERT INTO user_groups (user_id, group_id)
+VALUES ($1, $2)
+ON CONFLICT (user_id, group_id) DO NOTHING
+`
+
+type AddUserToGroupParams struct {
+	UserID  uuid.UUID
+	GroupID uuid.UUID
+}
+
+func (q *Queries) AddUserToGroup(ctx context.Context, arg AddUserToGroupParams) error {
+	_, err := q.db.Exec(ctx, addUserToGroup, arg.UserID, arg.GroupID)
+	return err
+}
+
+const deleteGroup = `-- name: DeleteGroup :execrows
+DELETE FROM groups WHERE name = $1
+`
+
+func (q *Queries) DeleteGroup(ctx context.Context, name string) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteGroup, name)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const ensureGroup = `-- name: EnsureGroup :one
+INSERT INTO groups (name) VALUES ($1)
+ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+RETURNING id, name, created_at
+`
+
+// Returns the group named name, creating it when missing.
+func (q *Queries) EnsureGroup(ctx context.Context, name string) (Group, error) {
+	row := q.db.QueryRow(ctx, ensureGroup, name)
+	var i Group
+	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
+	return i, err
+}
+
+const getGroupByName = `-- name: GetGroupByName :one
+SELECT id, name, created_at FROM groups WHERE name = $1
+`
+
+func (q *Queries) GetGroupByName(ctx context.Context, name string) (Group, error) {
+	row := q.db.QueryRow(ctx, getGroupByName, name)
+	var i Group
+	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
+	return i, err
+}
+
+const grantGroupPermission = `-- name: GrantGroupPermission :exec
+INSERT INTO group_permissions (group_id, codename)
+VALUES ($1, $2)
+ON CONFLICT (group_id, codename) DO NOTHING
+`
+
+type GrantGroupPermissionParams struct {
+	GroupID  uuid.UUID
+	Codename string
+}
+
+func (q *Queries) GrantGroupPermission(ctx context.Context, arg GrantGroupPermissionParams) error {
+	_, err := q.db.Exec(ctx, grantGroupPermission, arg.GroupID, arg.Codename)
+	return err
+}
 
 const grantPermission = `-- name: GrantPermission :exec
 INSERT INTO user_permissions (user_id, codename)
@@ -27,10 +97,110 @@ func (q *Queries) GrantPermission(ctx context.Context, arg GrantPermissionParams
 	return err
 }
 
-const listUserPermissions = `-- name: ListUserPermissions :many
-SELECT codename FROM user_permissions WHERE user_id = $1 ORDER BY codename
+const listGroups = `-- name: ListGroups :many
+SELECT g.id, g.name, g.created_at,
+       coalesce(array_agg(gp.codename ORDER BY gp.codename) FILTER (WHERE gp.codename IS NOT NULL), '{}')::text[] AS codenames,
+       (SELECT count(*) FROM user_groups ug WHERE ug.group_id = g.id) AS members
+FROM groups g
+LEFT JOIN group_permissions gp ON gp.group_id = g.id
+GROUP BY g.id
+ORDER BY g.name
 `
 
+type ListGroupsRow struct {
+	ID        uuid.UUID
+	Name      string
+	CreatedAt time.Time
+	Codenames []string
+	Members   int64
+}
+
+// Every group with its permissions and member count.
+func (q *Queries) ListGroups(ctx context.Context) ([]ListGroupsRow, error) {
+	rows, err := q.db.Query(ctx, listGroups)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListGroupsRow{}
+	for rows.Next() {
+		var i ListGroupsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.CreatedAt,
+			&i.Codenames,
+			&i.Members,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPermissions = `-- name: ListPermissions :many
+SELECT codename, description FROM permissions ORDER BY codename
+`
+
+func (q *Queries) ListPermissions(ctx context.Context) ([]Permission, error) {
+	rows, err := q.db.Query(ctx, listPermissions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Permission{}
+	for rows.Next() {
+		var i Permission
+		if err := rows.Scan(&i.Codename, &i.Description); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUserGroups = `-- name: ListUserGroups :many
+SELECT g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id
+WHERE ug.user_id = $1 ORDER BY g.name
+`
+
+func (q *Queries) ListUserGroups(ctx context.Context, userID uuid.UUID) ([]string, error) {
+	rows, err := q.db.Query(ctx, listUserGroups, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUserPermissions = `-- name: ListUserPermissions :many
+SELECT up.codename FROM user_permissions up WHERE up.user_id = $1
+UNION
+SELECT gp.codename FROM user_groups ug
+JOIN group_permissions gp ON gp.group_id = ug.group_id
+WHERE ug.user_id = $1
+ORDER BY codename
+`
+
+// Every codename the user holds, directly or through a group.
 func (q *Queries) ListUserPermissions(ctx context.Context, userID uuid.UUID) ([]string, error) {
 	rows, err := q.db.Query(ctx, listUserPermissions, userID)
 	if err != nil {
@@ -49,6 +219,51 @@ func (q *Queries) ListUserPermissions(ctx context.Context, userID uuid.UUID) ([]
 		return nil, err
 	}
 	return items, nil
+}
+
+const permissionExists = `-- name: PermissionExists :one
+SELECT EXISTS (SELECT 1 FROM permissions WHERE codename = $1)
+`
+
+func (q *Queries) PermissionExists(ctx context.Context, codename string) (bool, error) {
+	row := q.db.QueryRow(ctx, permissionExists, codename)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const removeUserFromGroup = `-- name: RemoveUserFromGroup :execrows
+DELETE FROM user_groups WHERE user_id = $1 AND group_id = $2
+`
+
+type RemoveUserFromGroupParams struct {
+	UserID  uuid.UUID
+	GroupID uuid.UUID
+}
+
+func (q *Queries) RemoveUserFromGroup(ctx context.Context, arg RemoveUserFromGroupParams) (int64, error) {
+	result, err := q.db.Exec(ctx, removeUserFromGroup, arg.UserID, arg.GroupID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const revokeGroupPermission = `-- name: RevokeGroupPermission :execrows
+DELETE FROM group_permissions WHERE group_id = $1 AND codename = $2
+`
+
+type RevokeGroupPermissionParams struct {
+	GroupID  uuid.UUID
+	Codename string
+}
+
+func (q *Queries) RevokeGroupPermission(ctx context.Context, arg RevokeGroupPermissionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeGroupPermission, arg.GroupID, arg.Codename)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const revokePermission = `-- name: RevokePermission :execrows
@@ -70,7 +285,11 @@ func (q *Queries) RevokePermission(ctx context.Context, arg RevokePermissionPara
 
 const userHasPermission = `-- name: UserHasPermission :one
 SELECT EXISTS (
-    SELECT 1 FROM user_permissions WHERE user_id = $1 AND codename = $2
+    SELECT 1 FROM user_permissions up WHERE up.user_id = $1 AND up.codename = $2
+    UNION ALL
+    SELECT 1 FROM user_groups ug
+    JOIN group_permissions gp ON gp.group_id = ug.group_id
+    WHERE ug.user_id = $1 AND gp.codename = $2
 )
 `
 
@@ -79,6 +298,7 @@ type UserHasPermissionParams struct {
 	Codename string
 }
 
+// Whether the user holds codename, directly or through a group.
 func (q *Queries) UserHasPermission(ctx context.Context, arg UserHasPermissionParams) (bool, error) {
 	row := q.db.QueryRow(ctx, userHasPermission, arg.UserID, arg.Codename)
 	var exists bool

@@ -86,7 +86,10 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 const getUserAccountByEmail = `-- name: GetUserAccountByEmail :one
 SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+               WHERE p.user_id = users.id AND p.codename = 'admin.access'
+               UNION ALL
+               SELECT 1 FROM user_groups ug JOIN group_permissions gp ON gp.group_id = ug.group_id
+               WHERE ug.user_id = users.id AND gp.codename = 'admin.access') AS is_admin,
        EXISTS (SELECT 1 FROM totp_authenticators t
                WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
@@ -121,7 +124,10 @@ func (q *Queries) GetUserAccountByEmail(ctx context.Context, email string) (GetU
 const getUserAccountByID = `-- name: GetUserAccountByID :one
 SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+               WHERE p.user_id = users.id AND p.codename = 'admin.access'
+               UNION ALL
+               SELECT 1 FROM user_groups ug JOIN group_permissions gp ON gp.group_id = ug.group_id
+               WHERE ug.user_id = users.id AND gp.codename = 'admin.access') AS is_admin,
        EXISTS (SELECT 1 FROM totp_authenticators t
                WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
@@ -134,7 +140,8 @@ type GetUserAccountByIDRow struct {
 	TotpEnabled bool
 }
 
-// The user with whether they hold admin.access, the permission of /admin,
+// The user with whether they hold admin.access (directly or through a
+// group), the permission of /admin,
 // and whether two-factor authentication is on.
 func (q *Queries) GetUserAccountByID(ctx context.Context, id uuid.UUID) (GetUserAccountByIDRow, error) {
 	row := q.db.QueryRow(ctx, getUserAccountByID, id)
@@ -318,7 +325,10 @@ func (q *Queries) ReplacePasswordHash(ctx context.Context, arg ReplacePasswordHa
 const searchUsers = `-- name: SearchUsers :many
 SELECT users.id, users.email, users.password_hash, users.email_verified_at, users.failed_login_count, users.locked_until, users.created_at, users.updated_at,
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+               WHERE p.user_id = users.id AND p.codename = 'admin.access'
+               UNION ALL
+               SELECT 1 FROM user_groups ug JOIN group_permissions gp ON gp.group_id = ug.group_id
+               WHERE ug.user_id = users.id AND gp.codename = 'admin.access') AS is_admin,
        EXISTS (SELECT 1 FROM totp_authenticators t
                WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users

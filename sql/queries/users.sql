@@ -22,11 +22,15 @@ ON CONFLICT (email) DO NOTHING
 RETURNING *;
 
 -- name: GetUserAccountByID :one
--- The user with whether they hold admin.access, the permission of /admin,
+-- The user with whether they hold admin.access (directly or through a
+-- group), the permission of /admin,
 -- and whether two-factor authentication is on.
 SELECT sqlc.embed(users),
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+               WHERE p.user_id = users.id AND p.codename = 'admin.access'
+               UNION ALL
+               SELECT 1 FROM user_groups ug JOIN group_permissions gp ON gp.group_id = ug.group_id
+               WHERE ug.user_id = users.id AND gp.codename = 'admin.access') AS is_admin,
        EXISTS (SELECT 1 FROM totp_authenticators t
                WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
@@ -36,7 +40,10 @@ WHERE users.id = $1;
 -- As GetUserAccountByID; email is citext, so the match ignores case.
 SELECT sqlc.embed(users),
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+               WHERE p.user_id = users.id AND p.codename = 'admin.access'
+               UNION ALL
+               SELECT 1 FROM user_groups ug JOIN group_permissions gp ON gp.group_id = ug.group_id
+               WHERE ug.user_id = users.id AND gp.codename = 'admin.access') AS is_admin,
        EXISTS (SELECT 1 FROM totp_authenticators t
                WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
@@ -88,7 +95,10 @@ WHERE id = sqlc.arg(id);
 -- that they match literally.
 SELECT sqlc.embed(users),
        EXISTS (SELECT 1 FROM user_permissions p
-               WHERE p.user_id = users.id AND p.codename = 'admin.access') AS is_admin,
+               WHERE p.user_id = users.id AND p.codename = 'admin.access'
+               UNION ALL
+               SELECT 1 FROM user_groups ug JOIN group_permissions gp ON gp.group_id = ug.group_id
+               WHERE ug.user_id = users.id AND gp.codename = 'admin.access') AS is_admin,
        EXISTS (SELECT 1 FROM totp_authenticators t
                WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
 FROM users
