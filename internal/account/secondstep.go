@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rampart-dev/rampart/internal/auth/recovery"
 	"github.com/rampart-dev/rampart/internal/auth/session"
 	"github.com/rampart-dev/rampart/internal/auth/signedurl"
 	"github.com/rampart-dev/rampart/internal/db"
@@ -117,7 +118,11 @@ func (s *Service) CompleteSecondFactor(ctx context.Context, token, code string, 
 				return dbErr("second step: count failure", err)
 			}
 			wrong = &WrongCodeError{AttemptsLeft: max(ChallengeAttempts-int(n), 0)}
-			return s.secondFactorFailed(ctx, q, ch.UserID, meta, "login")
+			locked, err := s.secondFactorFailed(ctx, q, ch.UserID, meta, "login")
+			if locked {
+				wrong.AttemptsLeft = 0 // a locked account cannot finish this step
+			}
+			return err
 		}
 		res, err = s.finishLogin(ctx, q, ch, user, f, meta)
 		return err
@@ -212,13 +217,19 @@ func (s *Service) ConfirmSudo(ctx context.Context, userID, sessionID uuid.UUID, 
 			if _, err := s.confirmedAuthenticator(ctx, q, userID); err != nil {
 				return err
 			}
-			f, err := s.checkSecondFactor(ctx, q, userID, code)
-			if err != nil {
-				return err
+			// Recovery codes are for lost devices, not confirmations: one
+			// typed here is refused before anything could use it up.
+			f := factorResult{kind: factorRecoveryCode}
+			if !recovery.LooksLikeCode(code) {
+				var err error
+				if f, err = s.checkSecondFactor(ctx, q, userID, code); err != nil {
+					return err
+				}
 			}
-			if !f.ok || f.kind != factorTOTP {
+			if !f.ok {
 				wrong = true
-				return s.secondFactorFailed(ctx, q, userID, meta, "sudo")
+				_, err := s.secondFactorFailed(ctx, q, userID, meta, "sudo")
+				return err
 			}
 		}
 		if err := s.cfg.Sessions.SetSudo(ctx, q, userID, sessionID, now); err != nil {
@@ -258,7 +269,8 @@ func (s *Service) confirmPassword(ctx context.Context, userID uuid.UUID, pw stri
 		if err := s.audit(ctx, q, userID, EventLoginFailed, meta, detail{"reason": "confirmation"}); err != nil {
 			return err
 		}
-		return s.countFailure(ctx, q, u, meta)
+		_, err := s.countFailure(ctx, q, u, meta)
+		return err
 	})
 	if err != nil {
 		return err

@@ -242,7 +242,8 @@ func (s *Service) VerifySecondFactor(ctx context.Context, userID uuid.UUID, code
 		}
 		if !res.ok {
 			wrong = true
-			return s.secondFactorFailed(ctx, q, userID, meta, "api")
+			_, err := s.secondFactorFailed(ctx, q, userID, meta, "api")
+			return err
 		}
 		return s.secondFactorUsed(ctx, q, userID, res, meta)
 	})
@@ -303,14 +304,15 @@ const (
 
 // secondFactorFailed records a wrong code: an audit event and one more
 // failed login on the account (which may lock it and mail the unlock link),
-// so guessing codes is bounded per account, not only per login attempt.
-func (s *Service) secondFactorFailed(ctx context.Context, q *db.Queries, userID uuid.UUID, meta RequestMeta, where string) error {
+// so guessing codes is bounded per account, not only per login attempt. It
+// reports whether the account is now locked.
+func (s *Service) secondFactorFailed(ctx context.Context, q *db.Queries, userID uuid.UUID, meta RequestMeta, where string) (bool, error) {
 	if err := s.audit(ctx, q, userID, EventSecondFactorFailed, meta, detail{"step": where}); err != nil {
-		return err
+		return false, err
 	}
 	u, err := q.GetUserByID(ctx, userID)
 	if err != nil {
-		return dbErr("2fa failure: load user", err)
+		return false, dbErr("2fa failure: load user", err)
 	}
 	return s.countFailure(ctx, q, u, meta)
 }
@@ -333,22 +335,23 @@ func (s *Service) secondFactorUsed(ctx context.Context, q *db.Queries, userID uu
 }
 
 // countFailure counts one failed login for u and, when that locks the
-// account, records the lockout and mails the unlock link.
-func (s *Service) countFailure(ctx context.Context, q *db.Queries, u db.User, meta RequestMeta) error {
+// account, records the lockout and mails the unlock link. It reports
+// whether the account is locked (by this failure or already).
+func (s *Service) countFailure(ctx context.Context, q *db.Queries, u db.User, meta RequestMeta) (bool, error) {
 	now := s.now()
 	res, err := q.RecordLoginFailure(ctx, db.RecordLoginFailureParams{
 		ID: u.ID, MaxFailures: int32(s.cfg.MaxFailures), LockUntil: now.Add(s.cfg.Lockout), Now: now,
 	})
 	if errors.Is(db.Translate(err), db.ErrNotFound) {
-		return nil // already locked
+		return true, nil // already locked
 	}
 	if err != nil {
-		return dbErr("count failure", err)
+		return false, dbErr("count failure", err)
 	}
 	if res.LockedUntil == nil {
-		return nil
+		return false, nil
 	}
-	return s.lockedOut(ctx, q, u, res.FailedLoginCount, *res.LockedUntil, meta)
+	return true, s.lockedOut(ctx, q, u, res.FailedLoginCount, *res.LockedUntil, meta)
 }
 
 // confirmedAuthenticator loads the user's authenticator when 2FA is on;

@@ -51,7 +51,8 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	}
 	for _, table := range []string{
 		"users", "sessions", "permissions", "mail_outbox", "one_time_tokens", "audit_events",
-		"totp_authenticators", "recovery_codes", "login_challenges", "river_job",
+		"totp_authenticators", "recovery_codes", "login_challenges", "groups", "api_keys",
+		"jwt_families", "jwt_refresh_tokens", "river_job",
 	} {
 		if !tableExists(t, pool, table) {
 			t.Errorf("after up, table %s is missing", table)
@@ -64,10 +65,10 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	if err := m.Down(ctx); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	if tableExists(t, pool, "login_challenges") {
-		t.Error("down did not roll back the latest migration (login_challenges)")
+	if tableExists(t, pool, "jwt_families") {
+		t.Error("down did not roll back the latest migration (jwt_families)")
 	}
-	if !tableExists(t, pool, "audit_events") {
+	if !tableExists(t, pool, "api_keys") {
 		t.Error("down rolled back more than one migration")
 	}
 

@@ -10,6 +10,19 @@ import (
 	"github.com/google/uuid"
 )
 
+type ApiKey struct {
+	ID         uuid.UUID
+	UserID     uuid.UUID
+	Prefix     string
+	SecretHash []byte
+	Name       string
+	Scopes     []string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
 type AuditEvent struct {
 	ID        int64
 	UserID    *uuid.UUID
@@ -31,6 +44,25 @@ type GroupPermission struct {
 	GroupID   uuid.UUID
 	Codename  string
 	GrantedAt time.Time
+}
+
+type JwtFamily struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+type JwtRefreshToken struct {
+	Jti             uuid.UUID
+	FamilyID        uuid.UUID
+	ParentJti       *uuid.UUID
+	AccessJti       uuid.UUID
+	AccessExpiresAt time.Time
+	CustomClaims    []byte
+	IssuedAt        time.Time
+	ExpiresAt       time.Time
+	UsedAt          *time.Time
 }
 
 type LoginChallenge struct {

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -27,6 +28,21 @@ type apiErrorBody struct {
 	RequestID string `json:"request_id"`
 }
 
+// apiErr is an error the JSON API answers with a chosen status, a stable
+// code and a message written for the client ("totp_required").
+type apiErr struct {
+	status        int
+	code, message string
+}
+
+func (e *apiErr) Error() string { return fmt.Sprintf("api: %d %s", e.status, e.code) }
+
+// newAPIError returns the error a handler returns to answer status with
+// code and message in the JSON error body.
+func newAPIError(status int, code, message string) error {
+	return &apiErr{status: status, code: code, message: message}
+}
+
 // classified is what the error handler tells the client about an error.
 type classified struct {
 	status  int
@@ -39,6 +55,10 @@ type classified struct {
 // stable code and a message safe to show. Unknown errors are 500 with a
 // generic message; their details only reach the log.
 func classify(err error) classified {
+	var ae *apiErr
+	if errors.As(err, &ae) {
+		return classified{status: ae.status, code: ae.code, message: ae.message, expose: true}
+	}
 	// A deliberate 4xx wins; a 5xx HTTPError may wrap a sentinel (e.g. a
 	// handler's 500 around an unreachable database), which then decides.
 	var he *echo.HTTPError
