@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rampart-dev/rampart/internal/auth/keys"
+	"github.com/rampart-dev/rampart/internal/auth/perms"
 	"github.com/rampart-dev/rampart/internal/config"
 	"github.com/rampart-dev/rampart/internal/db"
 	apphttp "github.com/rampart-dev/rampart/internal/http"
@@ -73,6 +74,16 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 
+	apiKeys, err := newAPIKeys(cfg, pool, rdb, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = apiKeys.Close() }()
+	tokens, err := newTokens(cfg, pool, rdb)
+	if err != nil {
+		return err
+	}
+
 	assets, err := web.NewAssets()
 	if err != nil {
 		return err
@@ -88,7 +99,11 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		CORSAllowedOrigins:         cfg.CORSAllowedOrigins,
 		RateLimitRequestsPerMinute: cfg.RateLimitRequestsPerMinute,
 		RateLimitAuthPerMinute:     cfg.RateLimitAuthPerMinute,
+		RateLimitAPIPerHour:        cfg.RateLimitAPIPerHour,
 		Accounts:                   accounts,
+		APIKeys:                    apiKeys,
+		Tokens:                     tokens,
+		Perms:                      perms.NewStore(pool),
 	})
 	if err != nil {
 		return err

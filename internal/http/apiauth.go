@@ -1,18 +1,30 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/rampart-dev/rampart/internal/account"
 	"github.com/rampart-dev/rampart/internal/auth/backends"
 	"github.com/rampart-dev/rampart/internal/auth/perms"
 )
 
 // apiUserContextKey holds the *backends.User a request authenticated as.
 const apiUserContextKey = "rampart.api_user"
+
+// requestMetaKey carries the account.RequestMeta of a request into
+// backends, which see only the *http.Request.
+type requestMetaKey struct{}
+
+// requestMetaFrom returns the RequestMeta requireAuth stored in ctx.
+func requestMetaFrom(ctx context.Context) account.RequestMeta {
+	m, _ := ctx.Value(requestMetaKey{}).(account.RequestMeta)
+	return m
+}
 
 // apiUser returns who an /api request authenticated as (after requireAuth).
 func apiUser(c echo.Context) (*backends.User, bool) {
@@ -33,6 +45,8 @@ func requireAuth(bs ...backends.Backend) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
+			req = req.WithContext(context.WithValue(req.Context(), requestMetaKey{}, requestMeta(c)))
+			c.SetRequest(req)
 			u, err := backends.Chain(req.Context(), req, bs...)
 			var f *backends.Failure
 			switch {

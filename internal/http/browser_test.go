@@ -14,13 +14,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rampart-dev/rampart/internal/account"
+	"github.com/rampart-dev/rampart/internal/auth/apikey"
+	"github.com/rampart-dev/rampart/internal/auth/jwt"
 	"github.com/rampart-dev/rampart/internal/auth/keys"
 	"github.com/rampart-dev/rampart/internal/auth/password"
+	"github.com/rampart-dev/rampart/internal/auth/perms"
 	"github.com/rampart-dev/rampart/internal/auth/recovery"
 	"github.com/rampart-dev/rampart/internal/auth/seal"
 	"github.com/rampart-dev/rampart/internal/auth/session"
@@ -102,6 +107,33 @@ func testAtRestKeys(tb testing.TB) (*seal.Box, *recovery.Hasher) {
 	return box, codes
 }
 
+// newAPIAuth builds the API key and token services the way cmd/server
+// does, on pool (and rdb when not nil), with fixed test keys.
+func newAPIAuth(tb testing.TB, pool *pgxpool.Pool, rdb *redis.Client) (*apikey.Service, *jwt.Service) {
+	tb.Helper()
+	master := bytes.Repeat([]byte{'m'}, keys.MinMasterSize)
+	hmacKey, err := keys.Derive(master, keys.APIKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ak, err := apikey.New(apikey.Config{Pool: pool, HMACKey: hmacKey, Redis: rdb, Channel: "rampart:test:apikey:" + uuid.NewString()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ak.Close() })
+	jk, err := jwt.KeyFromMaster(master)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tokens, err := jwt.New(jwt.Config{
+		Pool: pool, Key: jk, Denylist: jwt.NewDenylist(rdb, "rampart:test:jwt:"+uuid.NewString()+":", nil),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ak, tokens
+}
+
 // newAccountServer is newTestServer with the account pages: the real
 // service, a generous auth limit (tests that count it set their own) and
 // APP_BASE_URL at testOrigin.
@@ -109,6 +141,8 @@ func newAccountServer(t *testing.T, change func(*Options)) *testServer {
 	t.Helper()
 	return newTestServer(t, func(o *Options) {
 		o.Accounts = newAccounts(t, o.Pool)
+		o.APIKeys, o.Tokens = newAPIAuth(t, o.Pool, o.Redis)
+		o.Perms = perms.NewStore(o.Pool)
 		o.RateLimitAuthPerMinute = 100000
 		o.RateLimitRequestsPerMinute = 100000
 		o.BaseURL, _ = url.Parse(testOrigin)

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,12 @@ type limiters struct {
 	auth echo.MiddlewareFunc
 	// cspReport: browsers' violation reports, 60 a minute per client IP.
 	cspReport echo.MiddlewareFunc
+	// api: RATE_LIMIT_API_PER_HOUR per API key or token (per user for
+	// Basic and session credentials); it goes after requireAuth.
+	api echo.MiddlewareFunc
+	// basic admits a Basic-auth attempt under the auth tier's limit per
+	// client IP: each one is a login.
+	basic func(r *http.Request) (bool, time.Duration, error)
 }
 
 func newLimiters(opts Options, m *metrics) limiters {
@@ -54,11 +61,43 @@ func newLimiters(opts Options, m *metrics) limiters {
 	csp := middleware.DefaultRateLimitConfig
 	csp.Store, csp.Limit, csp.Name, csp.OnStoreError = store, perMinute(60), "csp", onError
 
+	api := middleware.DefaultRateLimitConfig
+	api.Store, api.Name, api.OnStoreError = store, "api", onError
+	api.Limit = middleware.Limit{Rate: opts.RateLimitAPIPerHour, Period: time.Hour, Burst: opts.RateLimitAPIPerHour}
+	api.KeyFunc = keyByCredential
+
+	authLimit := auth.Limit
 	return limiters{
 		global:    middleware.RateLimitWithConfig(global),
 		auth:      middleware.RateLimitWithConfig(auth),
 		cspReport: middleware.RateLimitWithConfig(csp),
+		api:       middleware.RateLimitWithConfig(api),
+		basic: func(r *http.Request) (bool, time.Duration, error) {
+			key := "auth:basic:" + requestMetaFrom(r.Context()).IP
+			res, err := store.Allow(r.Context(), key, authLimit)
+			if err != nil && store != memory {
+				onError(r.Context(), "auth", err)
+				res, err = memory.Allow(r.Context(), key, authLimit)
+			}
+			if err != nil {
+				return false, 0, err
+			}
+			return res.Allowed, res.RetryAfter, nil
+		},
 	}
+}
+
+// keyByCredential buckets API requests by the credential that
+// authenticated them: the API key or token, else the user.
+func keyByCredential(c echo.Context) (string, error) {
+	u, ok := apiUser(c)
+	if !ok {
+		return "ip:" + c.RealIP(), nil
+	}
+	if u.CredentialID != "" {
+		return u.Method + ":" + u.CredentialID, nil
+	}
+	return "user:" + u.ID.String(), nil
 }
 
 // storeErrorReporter counts every limiter store failure and logs at most one

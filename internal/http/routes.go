@@ -1,12 +1,14 @@
 package http
 
 import (
+	"net/http"
 	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/rampart-dev/rampart/internal/account"
+	"github.com/rampart-dev/rampart/internal/auth/backends"
 	"github.com/rampart-dev/rampart/internal/http/middleware"
 )
 
@@ -74,7 +76,43 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	// CSRF does not apply (cookie-authenticated API calls never skip it).
 	// The group applies CORS to every /api path, unknown ones included, so
 	// browsers get a proper preflight answer and a JSON 404.
-	e.Group("/api", middleware.CORSWithConfig(corsConfig(opts)))
+	api := e.Group("/api", middleware.CORSWithConfig(corsConfig(opts)))
+	api.GET("/openapi.json", handleOpenAPI())
+	if opts.Accounts != nil && opts.APIKeys != nil && opts.Tokens != nil && opts.Perms != nil {
+		addAPIRoutes(api, opts, u, limits)
+	}
+}
+
+// apiRealm names the protection space in WWW-Authenticate challenges.
+const apiRealm = "rampart"
+
+// addAPIRoutes registers the JSON API. The token endpoints sit behind the
+// auth rate limit (each is a login or a token check); everything else
+// behind authentication (API key, access token, Basic, or the browser's
+// session — then with CSRF), the per-credential limit, and the scope rule
+// (read for safe methods, write for the others). A new protected route is
+// one line: api.GET("/v1/things", handleThings(...), authed...).
+func addAPIRoutes(api *echo.Group, opts Options, u ui, limits limiters) {
+	a, keys, tokens := opts.Accounts, opts.APIKeys, opts.Tokens
+	chain := []backends.Backend{
+		&backends.APIKey{Realm: apiRealm, Keys: keys},
+		&backends.JWT{Realm: apiRealm, Tokens: tokens},
+		&backends.Basic{
+			Realm: apiRealm, Accounts: a, Allow: limits.basic,
+			Meta: func(r *http.Request) account.RequestMeta { return requestMetaFrom(r.Context()) },
+		},
+		&backends.Session{CookieName: u.cookie.name, Lookup: a.CurrentUser},
+	}
+	authed := []echo.MiddlewareFunc{requireAuth(chain...), limits.api, requireWriteForUnsafe}
+
+	api.POST("/v1/auth/token", handleToken(a, tokens), limits.auth)
+	api.POST("/v1/auth/refresh", handleRefresh(tokens), limits.auth)
+	api.POST("/v1/auth/revoke", handleRevoke(tokens), limits.auth)
+
+	api.GET("/v1/me", handleMe(a), authed...)
+	api.GET("/v1/api-keys", handleAPIKeyList(keys), authed...)
+	api.POST("/v1/api-keys", handleAPIKeyCreate(keys), authed...)
+	api.DELETE("/v1/api-keys/:id", handleAPIKeyRevoke(keys), authed...)
 }
 
 // addAccountRoutes registers the pages of accounts: sign-up, login (with
@@ -161,8 +199,26 @@ func secureHeadersConfig(opts Options) middleware.SecureHeadersConfig {
 // handler, which answer 404 or 405 rather than 403.
 func csrfExempt(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/csp-report" ||
-		routeMissing(c)
+	return strings.HasPrefix(p, "/webhooks/") || p == "/csp-report" || routeMissing(c)
+}
+
+// apiCSRFExempt: an /api request is exempt from CSRF when it carries an
+// Authorization header (it authenticates by that, which a forged
+// cross-site request cannot set) or no session cookie (nothing ambient to
+// abuse). A request that can only be authenticated by the browser's session
+// cookie is checked like a form (X-CSRF-Token header).
+func apiCSRFExempt(sessionCookieName string) func(c echo.Context) bool {
+	return func(c echo.Context) bool {
+		r := c.Request()
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			return csrfExempt(c)
+		}
+		if r.Header.Get(echo.HeaderAuthorization) != "" || routeMissing(c) {
+			return true
+		}
+		_, err := r.Cookie(sessionCookieName)
+		return err != nil
+	}
 }
 
 // routeMissing reports whether the router found no handler for the request:
@@ -181,7 +237,7 @@ var notFoundHandler = reflect.ValueOf(echo.NotFoundHandler).Pointer()
 
 func csrfConfig(opts Options) middleware.CSRFConfig {
 	cfg := middleware.DefaultCSRFConfig
-	cfg.Skipper = csrfExempt
+	cfg.Skipper = apiCSRFExempt(newSessionCookie(opts.Production).name)
 	cfg.Key = opts.CSRFKey
 	cfg.Secure = opts.Production
 	cfg.TrustedProxies = opts.TrustedProxies

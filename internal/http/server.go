@@ -15,6 +15,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rampart-dev/rampart/internal/account"
+	"github.com/rampart-dev/rampart/internal/auth/apikey"
+	"github.com/rampart-dev/rampart/internal/auth/jwt"
+	"github.com/rampart-dev/rampart/internal/auth/perms"
 	"github.com/rampart-dev/rampart/internal/http/middleware"
 	"github.com/rampart-dev/rampart/web"
 )
@@ -39,11 +42,18 @@ type Options struct {
 	// When nil those pages are not registered (tests of the bare stack);
 	// cmd/server always sets it.
 	Accounts *account.Service
+	// APIKeys, Tokens and Perms back the JSON API's authentication; the
+	// /api/v1 routes are registered when all three (and Accounts) are set.
+	APIKeys *apikey.Service
+	Tokens  *jwt.Service
+	Perms   *perms.Store
+	// RateLimitAPIPerHour limits each API key or token (default 5000).
+	RateLimitAPIPerHour int
 }
 
 // NewHandler builds the application's HTTP handler. It returns an error when
 // a dependency is missing or a metric cannot be registered. Zero rate limits
-// take DESIGN.md's defaults (600 and 10 a minute).
+// take DESIGN.md's defaults (600 and 10 a minute, 5000 an hour).
 func NewHandler(opts Options) (http.Handler, error) {
 	if opts.Logger == nil || opts.Pool == nil || opts.Assets == nil || opts.Registry == nil || len(opts.CSRFKey) < 32 {
 		return nil, errMissingDependency
@@ -60,6 +70,9 @@ func NewHandler(opts Options) (http.Handler, error) {
 	}
 	if opts.RateLimitAuthPerMinute <= 0 {
 		opts.RateLimitAuthPerMinute = 10
+	}
+	if opts.RateLimitAPIPerHour <= 0 {
+		opts.RateLimitAPIPerHour = 5000
 	}
 	metrics, err := newMetrics(opts.Registry, opts.Pool)
 	if err != nil {

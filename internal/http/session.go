@@ -90,8 +90,9 @@ func wellFormedToken(v string) bool {
 // session, which it leaves in the context for currentUser, currentSession,
 // the CSRF session binding and the handlers. A cookie that names no live
 // session (expired, revoked, forged) is cleared. Requests that never show
-// a page (probes, assets, the API, webhooks, unknown routes) skip the
-// lookup. It runs before CSRF, which binds tokens to the session it found.
+// a page (probes, assets, webhooks, unknown routes, API calls with an
+// Authorization header) skip the lookup; API calls without one may be the
+// site's own scripts, whose unsafe requests CSRF checks against the session. It runs before CSRF, which binds tokens to the session it found.
 func loadSession(accounts *account.Service, cookie sessionCookie) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -122,10 +123,11 @@ func loadSession(accounts *account.Service, cookie sessionCookie) echo.Middlewar
 }
 
 func sessionSkipped(c echo.Context) bool {
-	p := c.Request().URL.Path
+	r := c.Request()
+	p := r.URL.Path
 	return p == "/health" || p == "/ready" || p == "/metrics" || p == "/csp-report" ||
-		strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/api/") ||
-		strings.HasPrefix(p, "/webhooks/") || routeMissing(c)
+		strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/webhooks/") ||
+		(strings.HasPrefix(p, "/api/") && r.Header.Get(echo.HeaderAuthorization) != "") || routeMissing(c)
 }
 
 // currentUser returns the signed-in user of c.

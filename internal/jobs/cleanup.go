@@ -30,7 +30,8 @@ func (CleanupArgs) InsertOpts() river.InsertOpts {
 
 // CleanupWorker deletes sessions past their absolute expiry or idle for
 // longer than IdleTimeout, mail delivered more than 30 days ago, one-time
-// link tokens past their expiry, and second login steps past theirs.
+// link tokens past their expiry, second login steps past theirs, and
+// expired refresh tokens with their emptied families.
 type CleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	Pool        *pgxpool.Pool
@@ -65,6 +66,18 @@ func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		return fmt.Errorf("jobs: delete expired login challenges: %w", db.Translate(err))
 	}
 	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "login_challenges", "rows", n)
+	// Refresh tokens a little past expiry (the verifier's leeway), then
+	// families left without tokens.
+	n, err = db.New(w.Pool).DeleteExpiredJWTRefreshTokens(ctx, now.Add(-time.Minute))
+	if err != nil {
+		return fmt.Errorf("jobs: delete expired refresh tokens: %w", db.Translate(err))
+	}
+	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "jwt_refresh_tokens", "rows", n)
+	n, err = db.New(w.Pool).DeleteEmptyJWTFamilies(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: delete empty token families: %w", db.Translate(err))
+	}
+	w.Logger.InfoContext(ctx, "expired rows deleted", "table", "jwt_families", "rows", n)
 	return nil
 }
 

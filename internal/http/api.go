@@ -1,0 +1,159 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rampart-dev/rampart/internal/account"
+	"github.com/rampart-dev/rampart/internal/auth/jwt"
+)
+
+// decodeJSON reads the request body as one JSON object into v: the
+// Content-Type must be application/json (415), unknown fields and trailing
+// data are refused (400), so a typo never passes silently.
+func decodeJSON(c echo.Context, v any) error {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		return newAPIError(http.StatusBadRequest, "bad_request", "The body is not the JSON object this endpoint expects.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return newAPIError(http.StatusBadRequest, "bad_request", "The body has data after the JSON object.")
+	}
+	return nil
+}
+
+// tokenRequest is the body of POST /api/v1/auth/token.
+type tokenRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	TOTPCode string `json:"totp_code"`
+}
+
+// handleToken answers POST /api/v1/auth/token: email and password (and
+// totp_code when 2FA is on) for a token pair. The auth rate limit and the
+// account lockout apply as on the login form.
+func handleToken(accounts *account.Service, tokens *jwt.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req tokenRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		if req.Email == "" || req.Password == "" || len(req.Email) > maxEmailBytes || len(req.Password) > maxPasswordBytes || len(req.TOTPCode) > maxCodeBytes {
+			return newAPIError(http.StatusBadRequest, "bad_request", "email and password are required.")
+		}
+		ctx := c.Request().Context()
+		u, err := accounts.APILogin(ctx, req.Email, req.Password, req.TOTPCode, requestMeta(c))
+		switch {
+		case errors.Is(err, account.ErrInvalidCredentials):
+			return newAPIError(http.StatusUnauthorized, "invalid_credentials", "Wrong email or password.")
+		case errors.Is(err, account.ErrTOTPRequired):
+			return newAPIError(http.StatusUnauthorized, "totp_required", "This account has two-factor authentication: send totp_code (a code from the app, or a recovery code).")
+		case errors.Is(err, account.ErrWrongCode):
+			return newAPIError(http.StatusUnauthorized, "invalid_totp", "That two-factor code is wrong or was already used.")
+		case err != nil:
+			return err
+		}
+		pair, err := tokens.IssuePair(ctx, u.ID, nil)
+		if err != nil {
+			return err
+		}
+		noStore(c)
+		return c.JSON(http.StatusOK, pair)
+	}
+}
+
+// handleRefresh answers POST /api/v1/auth/refresh {refresh_token}: a new
+// pair; the old refresh token stops working, and presenting a used one
+// again revokes its whole family.
+func handleRefresh(tokens *jwt.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		if req.RefreshToken == "" {
+			return newAPIError(http.StatusBadRequest, "bad_request", "refresh_token is required.")
+		}
+		pair, err := tokens.Refresh(c.Request().Context(), req.RefreshToken)
+		switch {
+		case errors.Is(err, jwt.ErrUnavailable):
+			return echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(err)
+		case errors.Is(err, jwt.ErrRevoked):
+			return newAPIError(http.StatusUnauthorized, "token_revoked", "This refresh token was revoked or already used; log in again.")
+		case errors.Is(err, jwt.ErrInvalidToken):
+			return newAPIError(http.StatusUnauthorized, "invalid_token", "The refresh token is invalid or expired.")
+		case err != nil:
+			return err
+		}
+		noStore(c)
+		return c.JSON(http.StatusOK, pair)
+	}
+}
+
+// handleRevoke answers POST /api/v1/auth/revoke {token} with 204: an access
+// token is refused from now on, a refresh token's family ends. A token that
+// is not valid anyway also gets 204 (RFC 7009): there is nothing to tell.
+func handleRevoke(tokens *jwt.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req struct {
+			Token string `json:"token"`
+		}
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		if req.Token == "" {
+			return newAPIError(http.StatusBadRequest, "bad_request", "token is required.")
+		}
+		err := tokens.Revoke(c.Request().Context(), req.Token)
+		if err != nil && !errors.Is(err, jwt.ErrInvalidToken) {
+			if errors.Is(err, jwt.ErrUnavailable) {
+				return echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(err)
+			}
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+}
+
+// meResponse is GET /api/v1/me.
+type meResponse struct {
+	ID            string    `json:"id"`
+	Email         string    `json:"email"`
+	EmailVerified bool      `json:"email_verified"`
+	TOTPEnabled   bool      `json:"totp_enabled"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// handleMe answers GET /api/v1/me with the authenticated user.
+func handleMe(accounts *account.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		au, _ := apiUser(c)
+		u, err := accounts.UserByID(c.Request().Context(), au.ID)
+		if errors.Is(err, account.ErrNotFound) {
+			return newAPIError(http.StatusUnauthorized, "unauthorized", "The account of this credential no longer exists.")
+		}
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, meResponse{
+			ID: u.ID.String(), Email: u.Email, EmailVerified: u.EmailVerified, TOTPEnabled: u.TwoFactor, CreatedAt: u.CreatedAt.UTC(),
+		})
+	}
+}
