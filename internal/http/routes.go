@@ -63,6 +63,16 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	if opts.Accounts != nil {
 		addAccountRoutes(e, opts.Accounts, u, limits.auth, operatorsOnly)
 	}
+	if opts.Accounts != nil && opts.APIKeys != nil {
+		keys := apiKeyPages{keys: opts.APIKeys, u: u}
+		if opts.BaseURL != nil {
+			keys.baseURL = opts.BaseURL.String()
+		}
+		// A new key is a sensitive change: sudo mode.
+		getAndHead(e, pathAPIKeys, keys.handleList, requireUser)
+		e.POST(pathAPIKeys, keys.handleCreate, requireUser, requireSudo(pathAPIKeys))
+		e.POST(pathAPIKeys+"/:id/revoke", keys.handleRevoke, requireUser)
+	}
 
 	// Development only: the mailbox that reads the mail outbox. Not
 	// registered in production, so there these paths are 404.
