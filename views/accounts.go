@@ -101,6 +101,8 @@ type AdminUserRow struct {
 	Verified    bool
 	Admin       bool
 	TwoFactor   bool      // two-factor authentication is on
+	Permissions []string  // codenames held, directly or through a group
+	Groups      []string  // the groups the user is in
 	LockedUntil Timestamp // zero when the account is not locked
 	Created     Timestamp
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rampart-dev/rampart/internal/account"
@@ -19,8 +21,9 @@ import (
 // newAccounts builds the account service: the password hasher (argon2id
 // with bounded concurrency), the mail-link signer, the encryption of TOTP
 // secrets and the recovery-code HMAC, all keyed from SECRET_KEY, the
-// session store and the outbox that queues mail through jobs.
-func newAccounts(cfg *config.Config, pool *pgxpool.Pool, outbox *mail.Outbox, log *slog.Logger) (*account.Service, error) {
+// session store, the outbox that queues mail through jobs, and revokeTokens,
+// which ends a user's API tokens when their sessions end for security.
+func newAccounts(cfg *config.Config, pool *pgxpool.Pool, outbox *mail.Outbox, revokeTokens func(context.Context, uuid.UUID) error, log *slog.Logger) (*account.Service, error) {
 	signKey, err := keys.Derive(cfg.SecretKey, keys.SignedURL)
 	if err != nil {
 		return nil, err
@@ -42,17 +45,18 @@ func newAccounts(cfg *config.Config, pool *pgxpool.Pool, outbox *mail.Outbox, lo
 		return nil, err
 	}
 	return account.New(account.Config{
-		Pool:        pool,
-		Seal:        box,
-		Recovery:    codes,
-		Hasher:      password.NewHasher(password.DefaultParams(), 0, 0),
-		Signer:      signer,
-		Outbox:      outbox,
-		Sessions:    session.NewStore(pool, nil),
-		BaseURL:     cfg.BaseURL,
-		MaxFailures: cfg.LoginMaxFailures,
-		Lockout:     cfg.LoginLockout,
-		Logger:      log,
+		Pool:         pool,
+		Seal:         box,
+		Recovery:     codes,
+		RevokeTokens: revokeTokens,
+		Hasher:       password.NewHasher(password.DefaultParams(), 0, 0),
+		Signer:       signer,
+		Outbox:       outbox,
+		Sessions:     session.NewStore(pool, nil),
+		BaseURL:      cfg.BaseURL,
+		MaxFailures:  cfg.LoginMaxFailures,
+		Lockout:      cfg.LoginLockout,
+		Logger:       log,
 	})
 }
 

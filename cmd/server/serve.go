@@ -69,17 +69,16 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	accounts, err := newAccounts(cfg, pool, mail.NewOutbox(jobsClient.River()), log)
-	if err != nil {
-		return err
-	}
-
 	apiKeys, err := newAPIKeys(cfg, pool, rdb, log)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = apiKeys.Close() }()
 	tokens, err := newTokens(cfg, pool, rdb)
+	if err != nil {
+		return err
+	}
+	accounts, err := newAccounts(cfg, pool, mail.NewOutbox(jobsClient.River()), tokens.RevokeUser, log)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,7 @@ func (s *Service) ListUsers(ctx context.Context, query string, page, perPage int
 	out := make([]User, len(rows))
 	for i, r := range rows {
 		out[i] = toUser(r.User, r.IsAdmin, r.TotpEnabled)
+		out[i].Permissions, out[i].Groups = r.Permissions, r.GroupNames
 	}
 	return out, int(total), nil
 }
@@ -86,5 +87,8 @@ func (s *Service) AdminEndSessions(ctx context.Context, userID uuid.UUID, meta R
 		}
 		return s.audit(ctx, q, userID, EventSessionRevoked, meta, detail{"scope": "all", "via": "admin", "count": n})
 	})
+	if err == nil {
+		s.revokeTokens(ctx, userID)
+	}
 	return int(n), err
 }

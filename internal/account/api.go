@@ -92,7 +92,11 @@ type User struct {
 	IsAdmin       bool // has permission admin.access
 	TwoFactor     bool // TOTP two-factor authentication is on
 	LockedUntil   *time.Time
-	CreatedAt     time.Time
+	// Permissions and Groups are filled by ListUsers only (for /admin):
+	// every codename held, directly or through a group, and the groups.
+	Permissions []string
+	Groups      []string
+	CreatedAt   time.Time
 }
 
 // Event is one entry of the security activity log.

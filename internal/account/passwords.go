@@ -101,6 +101,9 @@ func (s *Service) ResetPassword(ctx context.Context, u *url.URL, newPassword str
 		user, err = userAccount(ctx, q, t.UserID)
 		return err
 	})
+	if err == nil {
+		s.revokeTokens(ctx, user.ID)
+	}
 	return user, err
 }
 
@@ -153,6 +156,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, sessionID uuid.UUI
 	if err != nil {
 		return "", err
 	}
+	s.revokeTokens(ctx, userID)
 	return token, nil
 }
 

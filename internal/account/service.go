@@ -26,19 +26,23 @@ import (
 
 // Config holds the Service's dependencies and policy.
 type Config struct {
-	Pool        *pgxpool.Pool
-	Hasher      *password.Hasher
-	Signer      *signedurl.Signer // mail links: /verify-email, /password/reset, /account/unlock
-	Outbox      *mail.Outbox
-	Sessions    *session.Store
-	Seal        *seal.Box        // TOTP secrets at rest (AES-256-GCM, key from SECRET_KEY)
-	Recovery    *recovery.Hasher // HMAC of recovery codes (key from SECRET_KEY)
-	Issuer      string           // the name authenticator apps show; default views.AppName
-	BaseURL     *url.URL         // APP_BASE_URL: every link in mail is built on it, never on the Host header
-	MaxFailures int              // LOGIN_MAX_FAILURES
-	Lockout     time.Duration    // LOGIN_LOCKOUT
-	Logger      *slog.Logger
-	Now         func() time.Time // default time.Now
+	Pool     *pgxpool.Pool
+	Hasher   *password.Hasher
+	Signer   *signedurl.Signer // mail links: /verify-email, /password/reset, /account/unlock
+	Outbox   *mail.Outbox
+	Sessions *session.Store
+	Seal     *seal.Box        // TOTP secrets at rest (AES-256-GCM, key from SECRET_KEY)
+	Recovery *recovery.Hasher // HMAC of recovery codes (key from SECRET_KEY)
+	Issuer   string           // the name authenticator apps show; default views.AppName
+	// RevokeTokens, when set, ends the user's API tokens (JWT families)
+	// wherever their sessions end for security: password reset or change,
+	// 2FA turned off, an operator ending their sessions. Optional.
+	RevokeTokens func(ctx context.Context, userID uuid.UUID) error
+	BaseURL      *url.URL      // APP_BASE_URL: every link in mail is built on it, never on the Host header
+	MaxFailures  int           // LOGIN_MAX_FAILURES
+	Lockout      time.Duration // LOGIN_LOCKOUT
+	Logger       *slog.Logger
+	Now          func() time.Time // default time.Now
 }
 
 // Service implements the account flows.
@@ -103,6 +107,18 @@ func (c Config) validate() error {
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// revokeTokens ends the user's API tokens after a change that ended their
+// sessions (committed by then). A failure is logged, not returned: the
+// change stands, and the tokens still expire within JWT_ACCESS_TTL.
+func (s *Service) revokeTokens(ctx context.Context, userID uuid.UUID) {
+	if s.cfg.RevokeTokens == nil {
+		return
+	}
+	if err := s.cfg.RevokeTokens(ctx, userID); err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "revoking the user's API tokens failed", "user_id", userID, "error", err)
+	}
+}
 
 // tx runs fn in one transaction (db.WithTx).
 func (s *Service) tx(ctx context.Context, fn func(q *db.Queries) error) error {

@@ -195,7 +195,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, userID, sessionID uuid.U
 	if err := s.confirmPassword(ctx, userID, pw, meta); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(q *db.Queries) error {
+	err := s.tx(ctx, func(q *db.Queries) error {
 		if _, err := s.confirmedAuthenticator(ctx, q, userID); err != nil {
 			return err
 		}
@@ -223,6 +223,10 @@ func (s *Service) DisableTwoFactor(ctx context.Context, userID, sessionID uuid.U
 		}
 		return s.audit(ctx, q, userID, EventTwoFactorDisabled, meta, detail{"sessions_ended": ended})
 	})
+	if err == nil {
+		s.revokeTokens(ctx, userID)
+	}
+	return err
 }
 
 // VerifySecondFactor checks code (a TOTP code or a recovery code) for a

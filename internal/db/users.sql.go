@@ -330,7 +330,14 @@ SELECT users.id, users.email, users.password_hash, users.email_verified_at, user
                SELECT 1 FROM user_groups ug JOIN group_permissions gp ON gp.group_id = ug.group_id
                WHERE ug.user_id = users.id AND gp.codename = 'admin.access') AS is_admin,
        EXISTS (SELECT 1 FROM totp_authenticators t
-               WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled
+               WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS totp_enabled,
+       ARRAY(SELECT up.codename FROM user_permissions up WHERE up.user_id = users.id
+             UNION
+             SELECT gp.codename FROM user_groups ug JOIN group_permissions gp ON gp.group_id = ug.group_id
+             WHERE ug.user_id = users.id
+             ORDER BY 1)::text[] AS permissions,
+       ARRAY(SELECT g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id
+             WHERE ug.user_id = users.id ORDER BY g.name)::text[] AS group_names
 FROM users
 WHERE users.email ILIKE '%' || $1::text || '%' ESCAPE '\'
 ORDER BY users.created_at DESC, users.id DESC
@@ -347,9 +354,12 @@ type SearchUsersRow struct {
 	User        User
 	IsAdmin     bool
 	TotpEnabled bool
+	Permissions []string
+	GroupNames  []string
 }
 
-// Users whose email contains pattern, case-insensitively, newest first.
+// Users whose email contains pattern, case-insensitively, newest first,
+// with the permissions they hold (directly or through groups) and their groups.
 // pattern is matched with ILIKE: the caller escapes %, _ and \ with \ so
 // that they match literally.
 func (q *Queries) SearchUsers(ctx context.Context, arg SearchUsersParams) ([]SearchUsersRow, error) {
@@ -372,6 +382,8 @@ func (q *Queries) SearchUsers(ctx context.Context, arg SearchUsersParams) ([]Sea
 			&i.User.UpdatedAt,
 			&i.IsAdmin,
 			&i.TotpEnabled,
+			&i.Permissions,
+			&i.GroupNames,
 		); err != nil {
 			return nil, err
 		}

@@ -50,6 +50,7 @@ func handleAdmin(accounts *account.Service, u ui) echo.HandlerFunc {
 		for _, usr := range users {
 			row := views.AdminUserRow{
 				ID: usr.ID.String(), Email: usr.Email, Verified: usr.EmailVerified, Admin: usr.IsAdmin, TwoFactor: usr.TwoFactor,
+				Permissions: usr.Permissions, Groups: usr.Groups,
 				Created: views.NewTimestamp(usr.CreatedAt),
 			}
 			if usr.LockedUntil != nil && usr.LockedUntil.After(time.Now()) {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rampart-dev/rampart/internal/auth/perms"
 )
 
 func TestAdminPageNeedsThePermissionAndAnAllowedAddress(t *testing.T) {
@@ -139,4 +141,30 @@ func TestAdminSearchAndPaging(t *testing.T) {
 	wantStatus(t, "an overlong search", res, body, http.StatusUnprocessableEntity)
 	res, body = ada.get("/admin?page=zzz")
 	wantStatus(t, "a page that is not a number", res, body, http.StatusOK)
+}
+
+func TestAdminShowsPermissionsAndGroups(t *testing.T) {
+	t.Parallel()
+	s := newAccountServer(t, nil)
+	s.newUser(t, "ada@example.com", strongPassword)
+	s.newUser(t, "bob@example.com", otherPassword)
+	s.grantAdmin(t, "ada@example.com")
+	store := perms.NewStore(s.pool)
+	if err := store.GrantGroup(t.Context(), "operators", "admin.access"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.AddMember(t.Context(), "operators", "bob@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	ada := s.browser(t)
+	ada.logIn("ada@example.com", strongPassword)
+	_, body := ada.get("/admin?q=bob")
+	if !strings.Contains(body, "<code>admin.access</code>") || !strings.Contains(body, "Groups: operators") {
+		t.Errorf("bob's permission through the operators group is not shown: %.3000s", body)
+	}
+	// Through the group, bob is an operator too.
+	bob := s.browser(t)
+	bob.logIn("bob@example.com", otherPassword)
+	res, body := bob.get("/admin")
+	wantStatus(t, "/admin for a member of a group holding admin.access", res, body, http.StatusOK)
 }
