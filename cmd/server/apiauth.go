@@ -10,6 +10,8 @@ import (
 	"github.com/rampart-dev/rampart/internal/auth/jwt"
 	"github.com/rampart-dev/rampart/internal/auth/keys"
 	"github.com/rampart-dev/rampart/internal/config"
+	"github.com/rampart-dev/rampart/internal/inbound"
+	"github.com/rampart-dev/rampart/internal/jobs"
 )
 
 // newAPIKeys builds the API key service: secrets hashed with a key derived
@@ -46,4 +48,15 @@ func newTokens(cfg *config.Config, pool *pgxpool.Pool, rdb *redis.Client) (*jwt.
 		AccessTTL: cfg.JWTAccessTTL, RefreshTTL: cfg.JWTRefreshTTL,
 		Denylist: jwt.NewDenylist(rdb, "rampart:jwt:deny:", nil),
 	})
+}
+
+// newWebhooks builds the inbound webhook service: endpoint secrets sealed
+// under a key derived from SECRET_KEY, processing jobs queued through the
+// job client in the same transaction as each delivery.
+func newWebhooks(cfg *config.Config, pool *pgxpool.Pool, jobsClient *jobs.Client, log *slog.Logger) (*inbound.Service, error) {
+	box, err := newSealBox(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return inbound.New(inbound.Config{Pool: pool, Seal: box, Jobs: jobsClient.River(), BaseURL: cfg.BaseURL, Logger: log})
 }

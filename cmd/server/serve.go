@@ -82,6 +82,10 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	hooks, err := newWebhooks(cfg, pool, jobsClient, log)
+	if err != nil {
+		return err
+	}
 
 	assets, err := web.NewAssets()
 	if err != nil {
@@ -103,6 +107,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		APIKeys:                    apiKeys,
 		Tokens:                     tokens,
 		Perms:                      perms.NewStore(pool),
+		Webhooks:                   hooks,
 	})
 	if err != nil {
 		return err

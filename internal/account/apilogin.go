@@ -16,8 +16,8 @@ var ErrTOTPRequired = errors.New("account: a two-factor code is required")
 // and password as Login does (lockout, one hash for unknown addresses) and,
 // for an account with 2FA on, code (a TOTP code or a recovery code, with
 // the second step's one-time rules; a wrong one counts toward the lockout).
-// Success resets the failure count and is audited as a login with method
-// "api".
+// Success resets the failure count and is audited as a login (method
+// "password" without 2FA, as Login records it; "api" with the code).
 //
 // ErrInvalidCredentials, ErrTOTPRequired (2FA on, code empty), ErrWrongCode.
 func (s *Service) APILogin(ctx context.Context, email, password, code string, meta RequestMeta) (User, error) {

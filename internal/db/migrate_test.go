@@ -52,7 +52,7 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	for _, table := range []string{
 		"users", "sessions", "permissions", "mail_outbox", "one_time_tokens", "audit_events",
 		"totp_authenticators", "recovery_codes", "login_challenges", "groups", "api_keys",
-		"jwt_families", "jwt_refresh_tokens", "river_job",
+		"jwt_families", "jwt_refresh_tokens", "webhook_endpoints", "webhook_deliveries", "subscriptions", "river_job",
 	} {
 		if !tableExists(t, pool, table) {
 			t.Errorf("after up, table %s is missing", table)
@@ -65,10 +65,10 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	if err := m.Down(ctx); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	if tableExists(t, pool, "jwt_families") {
-		t.Error("down did not roll back the latest migration (jwt_families)")
+	if tableExists(t, pool, "webhook_deliveries") {
+		t.Error("down did not roll back the latest migration (webhook_deliveries)")
 	}
-	if !tableExists(t, pool, "api_keys") {
+	if !tableExists(t, pool, "jwt_families") {
 		t.Error("down rolled back more than one migration")
 	}
 

@@ -126,6 +126,18 @@ type Session struct {
 	SudoAt         *time.Time
 }
 
+type Subscription struct {
+	ID                string
+	UserID            uuid.UUID
+	CustomerID        string
+	Status            string
+	PriceID           string
+	CurrentPeriodEnd  *time.Time
+	CancelAtPeriodEnd bool
+	EventCreatedAt    time.Time
+	UpdatedAt         time.Time
+}
+
 type TotpAuthenticator struct {
 	UserID          uuid.UUID
 	SecretEncrypted []byte
@@ -156,4 +168,32 @@ type UserPermission struct {
 	UserID    uuid.UUID
 	Codename  string
 	GrantedAt time.Time
+}
+
+type WebhookDelivery struct {
+	ID          uuid.UUID
+	EndpointID  uuid.UUID
+	DeliveryID  string
+	EventType   string
+	Headers     []byte
+	Body        []byte
+	ReceivedAt  time.Time
+	Status      string
+	Attempts    int32
+	LastError   string
+	ProcessedAt *time.Time
+}
+
+type WebhookEndpoint struct {
+	ID                      uuid.UUID
+	UserID                  uuid.UUID
+	Name                    string
+	Provider                string
+	SecretEncrypted         []byte
+	KeyID                   string
+	PreviousSecretEncrypted []byte
+	PreviousKeyID           *string
+	PreviousExpiresAt       *time.Time
+	CreatedAt               time.Time
+	DisabledAt              *time.Time
 }

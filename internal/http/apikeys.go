@@ -66,12 +66,18 @@ type createAPIKeyRequest struct {
 
 // handleAPIKeyCreate answers POST /api/v1/api-keys with 201 and the key,
 // shown this once. An API key cannot create keys (403): a leaked key must
-// not be able to mint others that outlive its revocation.
+// not be able to mint others that outlive its revocation; the browser's
+// session can only in sudo mode (403 sudo_required).
 func handleAPIKeyCreate(keys *apikey.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u, _ := apiUser(c)
 		if u.Method == backends.MethodAPIKey {
 			return newAPIError(http.StatusForbidden, "forbidden", "API keys cannot create API keys: use a token or your password.")
+		}
+		// A new key is a sensitive change: from the browser's session, it
+		// needs sudo mode, as on the page.
+		if sess, ok := currentSession(c); u.Method == backends.MethodSession && (!ok || !sess.InSudo(time.Now())) {
+			return newAPIError(http.StatusForbidden, "sudo_required", "Confirm your password first (/account/confirm): creating a key needs a login or confirmation in the last 10 minutes.")
 		}
 		var req createAPIKeyRequest
 		if err := decodeJSON(c, &req); err != nil {

@@ -171,7 +171,7 @@ func htmlMessage(cl classified) string {
 
 // wantsJSON is true for the JSON API and for clients that prefer JSON.
 func wantsJSON(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api" {
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/webhooks/") {
 		return true
 	}
 	accept := r.Header.Get(echo.HeaderAccept)

@@ -28,6 +28,9 @@ type limiters struct {
 	// api: RATE_LIMIT_API_PER_HOUR per API key or token (per user for
 	// Basic and session credentials); it goes after requireAuth.
 	api echo.MiddlewareFunc
+	// webhook: deliveries, 1200 a minute per endpoint (a burst of retries
+	// from a provider is fine; a flood is not).
+	webhook echo.MiddlewareFunc
 	// basic admits a Basic-auth attempt under the auth tier's limit per
 	// client IP: each one is a login.
 	basic func(r *http.Request) (bool, time.Duration, error)
@@ -66,8 +69,13 @@ func newLimiters(opts Options, m *metrics) limiters {
 	api.Limit = middleware.Limit{Rate: opts.RateLimitAPIPerHour, Period: time.Hour, Burst: opts.RateLimitAPIPerHour}
 	api.KeyFunc = keyByCredential
 
+	hook := middleware.DefaultRateLimitConfig
+	hook.Store, hook.Limit, hook.Name, hook.OnStoreError = store, perMinute(1200), "webhook", onError
+	hook.KeyFunc = func(c echo.Context) (string, error) { return "ep:" + c.Param("endpoint_id"), nil }
+
 	authLimit := auth.Limit
 	return limiters{
+		webhook:   middleware.RateLimitWithConfig(hook),
 		global:    middleware.RateLimitWithConfig(global),
 		auth:      middleware.RateLimitWithConfig(auth),
 		cspReport: middleware.RateLimitWithConfig(csp),

@@ -10,6 +10,7 @@ import (
 	"github.com/rampart-dev/rampart/internal/account"
 	"github.com/rampart-dev/rampart/internal/auth/backends"
 	"github.com/rampart-dev/rampart/internal/http/middleware"
+	"github.com/rampart-dev/rampart/internal/inbound"
 )
 
 // addRoutes is the whole URL surface of Rampart, grouped by the guard each
@@ -72,6 +73,9 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 		getAndHead(e, pathAPIKeys, keys.handleList, requireUser)
 		e.POST(pathAPIKeys, keys.handleCreate, requireUser, requireSudo(pathAPIKeys))
 		e.POST(pathAPIKeys+"/:id/revoke", keys.handleRevoke, requireUser)
+	}
+	if opts.Accounts != nil && opts.Webhooks != nil {
+		addWebhookRoutes(e, opts.Webhooks, u, limits)
 	}
 
 	// Development only: the mailbox that reads the mail outbox. Not
@@ -182,6 +186,26 @@ func addAccountRoutes(e *echo.Echo, a *account.Service, u ui, authLimit, operato
 	getAndHead(e, "/admin", handleAdmin(a, u), admin...)
 	e.POST("/admin/users/:id/unlock", handleAdminUnlock(a, u), admin...)
 	e.POST("/admin/users/:id/end-sessions", handleAdminEndSessions(a, u), admin...)
+}
+
+// addWebhookRoutes registers the receiving endpoint — no session, no CSRF
+// (the signature is the authentication), its own limit per endpoint, the
+// 1 MiB body cap — and the pages that manage endpoints: creating one or
+// rotating its secret shows a secret, so both need sudo mode.
+func addWebhookRoutes(e *echo.Echo, hooks *inbound.Service, u ui, limits limiters) {
+	e.POST("/webhooks/:endpoint_id", handleWebhook(hooks), limits.webhook)
+
+	p := webhookPages{hooks: hooks, u: u}
+	sudo := requireSudo(pathWebhooks)
+	getAndHead(e, pathWebhooks, p.handleList, requireUser)
+	e.POST(pathWebhooks, p.handleCreate, requireUser, sudo)
+	getAndHead(e, pathWebhooks+"/:id", p.handleDeliveries, requireUser)
+	e.POST(pathWebhooks+"/:id/rotate", p.handleRotate, requireUser, sudo)
+	e.POST(pathWebhooks+"/:id/disable", p.handleSetDisabled(true), requireUser)
+	e.POST(pathWebhooks+"/:id/enable", p.handleSetDisabled(false), requireUser)
+	e.POST(pathWebhooks+"/:id/delete", p.handleDelete, requireUser)
+	getAndHead(e, pathWebhooks+"/:id/deliveries/:delivery", p.handleDelivery, requireUser)
+	e.POST(pathWebhooks+"/:id/deliveries/:delivery/replay", p.handleReplay, requireUser)
 }
 
 // defaultBodyLimit caps request bodies (DESIGN.md: 1 MiB for forms and JSON).

@@ -19,6 +19,7 @@ import (
 	"github.com/rampart-dev/rampart/internal/auth/jwt"
 	"github.com/rampart-dev/rampart/internal/auth/perms"
 	"github.com/rampart-dev/rampart/internal/http/middleware"
+	"github.com/rampart-dev/rampart/internal/inbound"
 	"github.com/rampart-dev/rampart/web"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	Perms   *perms.Store
 	// RateLimitAPIPerHour limits each API key or token (default 5000).
 	RateLimitAPIPerHour int
+	// Webhooks receives webhook deliveries and runs /account/webhooks;
+	// those routes exist when it (and Accounts) is set.
+	Webhooks *inbound.Service
 }
 
 // NewHandler builds the application's HTTP handler. It returns an error when

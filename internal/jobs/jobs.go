@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/rampart-dev/rampart/internal/inbound"
 	"github.com/rampart-dev/rampart/internal/logging"
 	"github.com/rampart-dev/rampart/internal/mail"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	// outbox for the dev mailbox. Build it with mail.NewSender(SMTP_URL).
 	MailSender mail.Sender
 	MailFrom   string // MAIL_FROM
+	// Webhooks routes verified webhook deliveries to their handlers;
+	// nil means inbound.DefaultRegistry().
+	Webhooks *inbound.Registry
 }
 
 // Client runs jobs until stopped.
@@ -65,6 +69,12 @@ func NewClient(opts Options) (*Client, error) {
 	})
 	river.AddWorker(workers, &mail.SendWorker{
 		Pool: opts.Pool, Sender: opts.MailSender, From: opts.MailFrom, Logger: opts.Logger,
+	})
+	if opts.Webhooks == nil {
+		opts.Webhooks = inbound.DefaultRegistry()
+	}
+	river.AddWorker(workers, &inbound.ProcessWorker{
+		Pool: opts.Pool, Registry: opts.Webhooks, Logger: opts.Logger, Now: opts.Now,
 	})
 
 	rc, err := river.NewClient(riverpgxv5.New(opts.Pool), &river.Config{

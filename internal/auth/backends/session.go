@@ -16,7 +16,9 @@ type SessionLookup func(ctx context.Context, token string) (account.User, sessio
 // Session authenticates the browser's session cookie, so the site's own
 // pages can call the API. Unsafe requests authenticated this way must pass
 // the CSRF check like any form: the router only exempts /api requests that
-// carry an Authorization header or no session cookie at all.
+// carry an Authorization header or no session cookie at all. So a request
+// with an Authorization header is never the cookie's (not even one no
+// backend recognises), or it would skip the CSRF check.
 type Session struct {
 	CookieName string
 	Lookup     SessionLookup
@@ -35,7 +37,7 @@ func (s *Session) Authenticate(ctx context.Context, r *http.Request) (*User, err
 			break
 		}
 	}
-	if token == "" {
+	if token == "" || r.Header.Get("Authorization") != "" {
 		return nil, ErrNotMine
 	}
 	u, _, err := s.Lookup(ctx, token)

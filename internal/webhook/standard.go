@@ -1,0 +1,144 @@
+package webhook
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The headers of the Standard Webhooks specification.
+const (
+	StandardIDHeader        = "Webhook-Id"
+	StandardTimestampHeader = "Webhook-Timestamp"
+	StandardSignatureHeader = "Webhook-Signature"
+)
+
+// standardVersion is the symmetric (HMAC-SHA256) signature version.
+const standardVersion = "v1"
+
+// Standard verifies Standard Webhooks (standardwebhooks.com, as sent by Svix
+// and others):
+//
+//	webhook-id: <id>
+//	webhook-timestamp: <unix>
+//	webhook-signature: v1,<base64 HMAC-SHA256(key, id "." ts "." body)> [v1,<...> ...]
+//
+// The signature header is a space-separated list of version,signature pairs;
+// every v1 signature is checked, other versions (v1a, asymmetric) are
+// ignored but count towards MaxSignatures. A v1 signature must be the padded
+// standard base64 of 32 bytes. The timestamp must be within Tolerance of now,
+// in either direction.
+//
+// The key is the base64-decoded part of the "whsec_..." secret, as
+// ParseSecret returns it. The Delivery's ID is webhook-id (signed), its
+// EventType the body's JSON "type" when there is one, its Timestamp
+// webhook-timestamp.
+type Standard struct {
+	now func() time.Time
+}
+
+// NewStandard returns the Standard Webhooks verifier, reading the time from
+// now. It panics if now is nil.
+func NewStandard(now func() time.Time) *Standard {
+	if now == nil {
+		panic("webhook: NewStandard with a nil clock")
+	}
+	return &Standard{now: now}
+}
+
+// Verify implements Verifier for Standard Webhooks.
+func (s *Standard) Verify(h http.Header, body []byte, secrets [][]byte) (Delivery, error) {
+	v, err := signatureHeader(h, StandardSignatureHeader)
+	if err != nil {
+		return Delivery{}, err
+	}
+	sigs, err := parseStandardSignatures(v)
+	if err != nil {
+		return Delivery{}, err
+	}
+	id, err := header(h, StandardIDHeader)
+	if err != nil {
+		return Delivery{}, err
+	}
+	if id == "" || len(id) > MaxHeaderLen {
+		return Delivery{}, malformed("no webhook-id, or one too long")
+	}
+	rawTS, err := header(h, StandardTimestampHeader)
+	if err != nil {
+		return Delivery{}, err
+	}
+	ts, err := parseUnix(rawTS)
+	if err != nil {
+		return Delivery{}, err
+	}
+	if !anyMatch(secrets, sigs, func(w io.Writer) {
+		io.WriteString(w, id+"."+rawTS+".")
+		w.Write(body)
+	}) {
+		return Delivery{}, ErrBadSignature
+	}
+	t, err := fresh(ts, s.now())
+	if err != nil {
+		return Delivery{}, err
+	}
+	if !printable(id) {
+		return Delivery{}, noDeliveryID("webhook-id is not printable ASCII")
+	}
+	var event struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(body, &event)
+	return Delivery{ID: id, EventType: eventType(event.Type), Timestamp: t}, nil
+}
+
+// parseStandardSignatures returns the v1 signatures of a webhook-signature
+// value. Runs of white space separate entries. It returns ErrMissingSignature when
+// there is no v1 entry, and ErrMalformedSignature for an entry without a
+// comma, a v1 signature that is not the padded base64 of 32 bytes, or more
+// than MaxSignatures entries.
+func parseStandardSignatures(v string) ([][]byte, error) {
+	var sigs [][]byte
+	count := 0
+	for entry := range strings.FieldsSeq(v) {
+		if count++; count > MaxSignatures {
+			return nil, malformed("too many signatures")
+		}
+		version, sig, ok := strings.Cut(entry, ",")
+		if !ok || version == "" {
+			return nil, malformed("an entry is not version,signature")
+		}
+		if version != standardVersion {
+			continue
+		}
+		if len(sig) != base64.StdEncoding.EncodedLen(macSize) {
+			return nil, malformed("the signature has the wrong length")
+		}
+		b, err := base64.StdEncoding.Strict().DecodeString(sig)
+		if err != nil || len(b) != macSize {
+			return nil, malformed("the signature is not the base64 of an HMAC-SHA256")
+		}
+		sigs = append(sigs, b)
+	}
+	if len(sigs) == 0 {
+		return nil, ErrMissingSignature
+	}
+	return sigs, nil
+}
+
+// SignStandard returns the webhook-id, webhook-timestamp and
+// webhook-signature headers a Standard Webhooks sender would send with body,
+// id and time t under key (the decoded secret, as ParseSecret returns it).
+// It is meant for tests and for senders.
+func SignStandard(key, body []byte, id string, t time.Time) http.Header {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	sig := mac(key, []byte(id+"."+ts+"."), body)
+	h := http.Header{}
+	h.Set(StandardIDHeader, id)
+	h.Set(StandardTimestampHeader, ts)
+	h.Set(StandardSignatureHeader, standardVersion+","+base64.StdEncoding.EncodeToString(sig))
+	return h
+}
