@@ -30,6 +30,7 @@ import (
 	"github.com/rampart-dev/rampart/internal/auth/seal"
 	"github.com/rampart-dev/rampart/internal/auth/session"
 	"github.com/rampart-dev/rampart/internal/auth/signedurl"
+	"github.com/rampart-dev/rampart/internal/inbound"
 	"github.com/rampart-dev/rampart/internal/mail"
 )
 
@@ -52,7 +53,7 @@ var cheapHashParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 
 
 // newAccounts builds the account service the way cmd/server does, on pool:
 // an insert-only River client behind the outbox, sessions in PostgreSQL.
-func newAccounts(t *testing.T, pool *pgxpool.Pool) *account.Service {
+func newAccounts(t testing.TB, pool *pgxpool.Pool) *account.Service {
 	t.Helper()
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	if err != nil {
@@ -134,6 +135,23 @@ func newAPIAuth(tb testing.TB, pool *pgxpool.Pool, rdb *redis.Client) (*apikey.S
 	return ak, tokens
 }
 
+// newWebhooks builds the inbound webhook service on pool, with an
+// insert-only River client (jobs are queued, not worked) and the test keys.
+func newWebhooks(tb testing.TB, pool *pgxpool.Pool) *inbound.Service {
+	tb.Helper()
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	box, _ := testAtRestKeys(tb)
+	base, _ := url.Parse(testOrigin)
+	hooks, err := inbound.New(inbound.Config{Pool: pool, Seal: box, Jobs: rc, BaseURL: base, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return hooks
+}
+
 // newAccountServer is newTestServer with the account pages: the real
 // service, a generous auth limit (tests that count it set their own) and
 // APP_BASE_URL at testOrigin.
@@ -143,6 +161,7 @@ func newAccountServer(t *testing.T, change func(*Options)) *testServer {
 		o.Accounts = newAccounts(t, o.Pool)
 		o.APIKeys, o.Tokens = newAPIAuth(t, o.Pool, o.Redis)
 		o.Perms = perms.NewStore(o.Pool)
+		o.Webhooks = newWebhooks(t, o.Pool)
 		o.RateLimitAuthPerMinute = 100000
 		o.RateLimitRequestsPerMinute = 100000
 		o.BaseURL, _ = url.Parse(testOrigin)
