@@ -20,15 +20,15 @@ CREATE TABLE webhook_endpoints (
 
 CREATE INDEX webhook_endpoints_user_id_idx ON webhook_endpoints (user_id);
 
--- One row per delivery, stored once: the provider's delivery id is unique
--- per endpoint, so a duplicate (even a parallel one) inserts nothing. The
+-- One row per delivery, stored once: the provider's delivery id (printable
+-- ASCII, at most 255 bytes, as internal/webhook accepts) is unique per endpoint, so a duplicate (even a parallel one) inserts nothing. The
 -- body is kept as received; headers are kept with signature values
 -- redacted. The worker moves status received -> processing -> processed or
 -- failed (last_error), counting attempts.
 CREATE TABLE webhook_deliveries (
     id           uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
     endpoint_id  uuid        NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
-    delivery_id  text        NOT NULL CHECK (char_length(delivery_id) BETWEEN 1 AND 200),
+    delivery_id  text        NOT NULL CHECK (octet_length(delivery_id) BETWEEN 1 AND 255),
     event_type   text        NOT NULL DEFAULT '' CHECK (char_length(event_type) <= 200),
     headers      jsonb       NOT NULL DEFAULT '{}',
     body         bytea       NOT NULL,

@@ -382,7 +382,7 @@ func (q *Queries) LockWebhookDelivery(ctx context.Context, id uuid.UUID) (LockWe
 const markWebhookDeliveryAttempt = `-- name: MarkWebhookDeliveryAttempt :exec
 UPDATE webhook_deliveries
 SET status = $1, attempts = attempts + 1, last_error = $2
-WHERE id = $3
+WHERE id = $3 AND status <> 'processed'
 `
 
 type MarkWebhookDeliveryAttemptParams struct {
@@ -392,7 +392,8 @@ type MarkWebhookDeliveryAttemptParams struct {
 }
 
 // Records a failed attempt: status failed once retries are exhausted,
-// else processing (a retry is scheduled).
+// else processing (a retry is scheduled). A delivery another run has
+// processed meanwhile stays processed.
 func (q *Queries) MarkWebhookDeliveryAttempt(ctx context.Context, arg MarkWebhookDeliveryAttemptParams) error {
 	_, err := q.db.Exec(ctx, markWebhookDeliveryAttempt, arg.Status, arg.LastError, arg.ID)
 	return err

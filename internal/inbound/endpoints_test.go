@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,5 +282,28 @@ func TestDisableEnableAndDelete(t *testing.T) {
 	}
 	if err := receive("evt_gone"); !errors.Is(err, inbound.ErrUnknownEndpoint) {
 		t.Errorf("Receive on a deleted endpoint = %v, want ErrUnknownEndpoint", err)
+	}
+}
+
+func TestTheEndpointLimitHoldsUnderParallelCreates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	alice := e.user(t, "alice@example.com")
+	for i := range inbound.MaxEndpointsPerUser - 1 {
+		if _, _, err := e.svc.Create(t.Context(), alice, fmt.Sprintf("Endpoint %d", i), "github", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, _ = e.svc.Create(t.Context(), alice, fmt.Sprintf("Racer %d", i), "github", "")
+		}()
+	}
+	wg.Wait()
+	if n := e.count(t, `SELECT count(*) FROM webhook_endpoints WHERE user_id = $1`, alice); n != inbound.MaxEndpointsPerUser {
+		t.Errorf("10 parallel creates at %d endpoints left %d, want exactly %d", inbound.MaxEndpointsPerUser-1, n, inbound.MaxEndpointsPerUser)
 	}
 }

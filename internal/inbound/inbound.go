@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -138,6 +139,11 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, name, provider, 
 	}
 	var out Endpoint
 	err = db.WithTx(ctx, s.cfg.Pool, func(q *db.Queries) error {
+		// The owner's row is locked while counting, so parallel creates
+		// cannot pass the limit together.
+		if _, err := q.LockUser(ctx, userID); err != nil {
+			return dbErr("lock owner", err)
+		}
 		n, err := q.CountUserWebhookEndpoints(ctx, userID)
 		if err != nil {
 			return dbErr("count endpoints", err)
@@ -291,7 +297,9 @@ func validProvider(p string) bool {
 	return false
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// isControl reports control and format characters (C0, C1, bidi overrides,
+// zero-width ones), which have no place in a name.
+func isControl(r rune) bool { return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) }
 
 // dbErr translates err: no row is ErrNotFound.
 func dbErr(op string, err error) error {

@@ -66,7 +66,7 @@ func (s *Service) Receive(ctx context.Context, id uuid.UUID, h http.Header, body
 	var r Receipt
 	err = db.WithTx(ctx, s.cfg.Pool, func(q *db.Queries) error {
 		stored, err := q.InsertWebhookDelivery(ctx, db.InsertWebhookDeliveryParams{
-			EndpointID: e.ID, DeliveryID: clip(d.ID, 200), EventType: clip(d.EventType, 200),
+			EndpointID: e.ID, DeliveryID: d.ID, EventType: clip(d.EventType, 200),
 			Headers: headers, Body: body, Now: s.cfg.Now(),
 		})
 		if errors.Is(db.Translate(err), db.ErrNotFound) {

@@ -67,10 +67,11 @@ WHERE id = sqlc.arg(id);
 
 -- name: MarkWebhookDeliveryAttempt :exec
 -- Records a failed attempt: status failed once retries are exhausted,
--- else processing (a retry is scheduled).
+-- else processing (a retry is scheduled). A delivery another run has
+-- processed meanwhile stays processed.
 UPDATE webhook_deliveries
 SET status = sqlc.arg(status), attempts = attempts + 1, last_error = sqlc.arg(last_error)
-WHERE id = sqlc.arg(id);
+WHERE id = sqlc.arg(id) AND status <> 'processed';
 
 -- name: ResetWebhookDeliveryForReplay :execrows
 -- A replay: back to received, so the worker processes it again.
