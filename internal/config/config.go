@@ -8,6 +8,7 @@
 package config
 
 import (
+	"math"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -31,6 +32,10 @@ const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/rampart?sslmode=d
 // DevSecretKeyFile is the file name, inside Config.DataDir, where a
 // development or test SECRET_KEY is generated and kept between runs.
 const DevSecretKeyFile = "secret_key"
+
+// maxPerMinute bounds per-minute rate limits: the limiter counts at most
+// one event a microsecond.
+const maxPerMinute = 60_000_000
 
 // minSecretKeyLen is the shortest SECRET_KEY accepted: HKDF derives 256-bit
 // keys from it, so it must carry at least 256 bits.
@@ -109,10 +114,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		TrustedProxies:             l.prefixes("TRUSTED_PROXIES", ""),
 		CORSAllowedOrigins:         l.origins("CORS_ALLOWED_ORIGINS"),
 		AdminAllowedCIDRs:          l.prefixes("ADMIN_ALLOWED_CIDRS", "127.0.0.0/8,::1/128"),
-		RateLimitRequestsPerMinute: l.positiveInt("RATE_LIMIT_REQUESTS_PER_MINUTE", 600),
-		RateLimitAuthPerMinute:     l.positiveInt("RATE_LIMIT_AUTH_PER_MINUTE", 10),
-		RateLimitAPIPerHour:        l.positiveInt("RATE_LIMIT_API_PER_HOUR", 5000),
-		LoginMaxFailures:           l.positiveInt("LOGIN_MAX_FAILURES", 10),
+		RateLimitRequestsPerMinute: l.boundedInt("RATE_LIMIT_REQUESTS_PER_MINUTE", 600, maxPerMinute),
+		RateLimitAuthPerMinute:     l.boundedInt("RATE_LIMIT_AUTH_PER_MINUTE", 10, maxPerMinute),
+		RateLimitAPIPerHour:        l.boundedInt("RATE_LIMIT_API_PER_HOUR", 5000, 60*maxPerMinute),
+		LoginMaxFailures:           l.boundedInt("LOGIN_MAX_FAILURES", 10, math.MaxInt32),
 		LoginLockout:               l.positiveDuration("LOGIN_LOCKOUT", 15*time.Minute),
 		WorkerInProcess:            l.boolean("WORKER_IN_PROCESS", env == EnvDevelopment),
 		DataDir:                    l.value("APP_DATA_DIR", ".data"),

@@ -222,6 +222,8 @@ func TestLoadRejectsEachBadVariable(t *testing.T) {
 		{"an origin without a scheme is rejected", "CORS_ALLOWED_ORIGINS", "example.com", "example.com"},
 		{"a non-numeric request limit is rejected", "RATE_LIMIT_REQUESTS_PER_MINUTE", "many", "many"},
 		{"a zero auth limit is rejected", "RATE_LIMIT_AUTH_PER_MINUTE", "0", "0"},
+		{"a request limit beyond one a microsecond is rejected", "RATE_LIMIT_REQUESTS_PER_MINUTE", "60000001", "60000001"},
+		{"a failure count beyond int32 is rejected", "LOGIN_MAX_FAILURES", "2147483648", "2147483648"},
 		{"a negative API limit is rejected", "RATE_LIMIT_API_PER_HOUR", "-5", "-5"},
 		{"a fractional failure count is rejected", "LOGIN_MAX_FAILURES", "2.5", "2.5"},
 		{"a duration without a unit is rejected", "LOGIN_LOCKOUT", "15", "15"},

@@ -140,6 +140,18 @@ func (l *loader) positiveInt(name string, def int) int {
 	return n
 }
 
+// boundedInt is positiveInt with an upper bound: rate limits above what
+// the limiter can count (one event a microsecond) are an error here rather
+// than a refusal to start later.
+func (l *loader) boundedInt(name string, def, maxValue int) int {
+	n := l.positiveInt(name, def)
+	if n > maxValue {
+		l.problemf(name, "%d is more than %d", n, maxValue)
+		return def
+	}
+	return n
+}
+
 func (l *loader) duration(name string, def time.Duration) (time.Duration, bool) {
 	v := l.value(name, "")
 	if v == "" {
