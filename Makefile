@@ -14,8 +14,10 @@ endif
 GO        ?= go
 GOTESTFLAGS ?=
 PKGS      ?= ./...
+# Where `make screenshots` writes its PNG files.
+SCREENSHOTS_DIR ?= test-artifacts/screenshots
 
-.PHONY: help run worker test test-short generate check-generated lint vet fmt bench migrate migrate-down migrate-status db db-stop build clean
+.PHONY: help run worker test test-short screenshots generate check-generated lint vet fmt bench migrate migrate-down migrate-status db db-stop build clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -39,6 +41,12 @@ test: ## vet, check generated code, run every test with the race detector
 test-short: ## the tests without the race detector (quicker while editing)
 	@export DATABASE_URL="$$(scripts/db.sh)"; export TEST_DATABASE_URL="$$DATABASE_URL"; \
 	$(GO) test -count=1 $(GOTESTFLAGS) $(PKGS)
+
+screenshots: ## render every page (desktop and mobile, light and dark) into SCREENSHOTS_DIR with Chromium
+	@export DATABASE_URL="$$(scripts/db.sh)"; export TEST_DATABASE_URL="$$DATABASE_URL"; \
+	mkdir -p "$(SCREENSHOTS_DIR)"; dir="$$(cd "$(SCREENSHOTS_DIR)" && pwd)"; \
+	SCREENSHOTS_DIR="$$dir" $(GO) test -count=1 -run '^TestScreenshots$$' -v ./internal/e2e/ | grep -v '^=== '; \
+	n=$$(find "$$dir" -maxdepth 1 -name '*.png' | wc -l); echo "$$n screenshots in $$dir"; [ "$$n" -gt 0 ]
 
 generate: ## regenerate templ and sqlc output and record the sqlc inputs
 	$(GO) tool templ generate

@@ -43,7 +43,7 @@ func main() {
 					continue
 				}
 				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
+				_ = res.Body.Close()
 				if res.StatusCode == http.StatusOK {
 					ok.Add(1)
 				} else {

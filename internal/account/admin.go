@@ -43,6 +43,7 @@ func (s *Service) ListUsers(ctx context.Context, query string, page, perPage int
 	if skip >= total || skip > math.MaxInt32 {
 		return []User{}, int(total), nil
 	}
+	// #nosec G115 -- skip <= math.MaxInt32 (checked above) and perPage <= MaxPerPage.
 	rows, err := q.SearchUsers(ctx, db.SearchUsersParams{Pattern: pattern, SkipRows: int32(skip), MaxRows: int32(perPage)})
 	if err != nil {
 		return nil, 0, dbErr("list users", err)

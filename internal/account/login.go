@@ -82,6 +82,7 @@ func (s *Service) checkLogin(ctx context.Context, user User, u db.User, pw strin
 func (s *Service) loginFailed(ctx context.Context, u db.User, meta RequestMeta) error {
 	err := s.tx(ctx, func(q *db.Queries) error {
 		now := s.now()
+		// #nosec G115 -- New rejects a MaxFailures above math.MaxInt32.
 		res, err := q.RecordLoginFailure(ctx, db.RecordLoginFailureParams{
 			ID: u.ID, MaxFailures: int32(s.cfg.MaxFailures), LockUntil: now.Add(s.cfg.Lockout), Now: now,
 		})

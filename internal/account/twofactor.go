@@ -343,6 +343,7 @@ func (s *Service) secondFactorUsed(ctx context.Context, q *db.Queries, userID uu
 // whether the account is locked (by this failure or already).
 func (s *Service) countFailure(ctx context.Context, q *db.Queries, u db.User, meta RequestMeta) (bool, error) {
 	now := s.now()
+	// #nosec G115 -- New rejects a MaxFailures above math.MaxInt32.
 	res, err := q.RecordLoginFailure(ctx, db.RecordLoginFailureParams{
 		ID: u.ID, MaxFailures: int32(s.cfg.MaxFailures), LockUntil: now.Add(s.cfg.Lockout), Now: now,
 	})

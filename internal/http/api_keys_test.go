@@ -174,6 +174,7 @@ func TestAPIExpiredKeyIsRefused(t *testing.T) {
 	res, body = s.api(t, http.MethodGet, "/api/v1/me", bearer(k.Key), nil)
 	wantAPIError(t, "an expired key", res, body, http.StatusUnauthorized, "invalid_api_key")
 	res, body = s.api(t, http.MethodGet, "/api/v1/api-keys", token, nil)
+	wantStatus(t, "the list", res, body, http.StatusOK)
 	if list := decodeStrict[[]keyJSON](t, "the list", body); len(list) != 1 || list[0].ExpiresAt == nil || time.Until(*list[0].ExpiresAt) > 0 {
 		t.Errorf("the list: %s; want the expired key, shown with its expiry", body)
 	}

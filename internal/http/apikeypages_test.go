@@ -86,6 +86,7 @@ func TestAPIKeyPage(t *testing.T) {
 
 	// The list shows it without the secret; revoking stops it.
 	res, body = b.get("/account/api-keys")
+	wantStatus(t, "the list", res, body, http.StatusOK)
 	if strings.Contains(body, key) || !strings.Contains(body, key[:8]) || !strings.Contains(body, "CI deploy") {
 		t.Error("the list must show the name and prefix, never the key")
 	}

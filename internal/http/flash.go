@@ -109,6 +109,7 @@ func (f *flashes) write(c echo.Context, st *flashState) {
 }
 
 func (f *flashes) cookie(value string, maxAge int) *http.Cookie {
+	// #nosec G124 -- HttpOnly and SameSite=Lax always; Secure is set in production (plain HTTP in development).
 	return &http.Cookie{
 		Name: f.name, Value: value, Path: "/", MaxAge: maxAge,
 		Secure: f.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,

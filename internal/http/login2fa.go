@@ -38,6 +38,7 @@ func newChallengeCookie(production bool) challengeCookie {
 }
 
 func (k challengeCookie) cookie(value string, maxAge int) *http.Cookie {
+	// #nosec G124 -- HttpOnly and SameSite=Lax always; Secure is set in production (plain HTTP in development).
 	return &http.Cookie{
 		Name: k.name, Value: value, Path: "/", MaxAge: maxAge,
 		Secure: k.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,

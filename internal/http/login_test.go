@@ -71,6 +71,7 @@ func TestOldCookieIsUselessAfterLogout(t *testing.T) {
 		t.Error("the session cookie was not cleared")
 	}
 	res, body = b.get("/")
+	wantStatus(t, "the home page", res, body, http.StatusOK)
 	if !strings.Contains(body, "You have been logged out.") {
 		t.Errorf("no logout message on the home page: %.500s", body)
 	}
@@ -197,6 +198,7 @@ func TestLockoutAndUnlockByMail(t *testing.T) {
 	res, body = b.get(link)
 	wantRedirect(t, "the unlock link", res, body, "/login")
 	res, body = b.get("/login")
+	wantStatus(t, "the login page", res, body, http.StatusOK)
 	if !strings.Contains(body, "Your account is unlocked") {
 		t.Errorf("no unlock message on the login page: %.800s", body)
 	}
@@ -283,8 +285,8 @@ func TestAuthPostsAreRateLimited(t *testing.T) {
 		res, body := b.post(path, form)
 		wantStatus(t, "POST "+path+" past the limit", res, body, http.StatusTooManyRequests)
 	}
-	if res, _ := b.post("/password/reset?token=secret", form); res.Header.Get("Referrer-Policy") != "no-referrer" {
-		t.Errorf("the 429 for a reset link has Referrer-Policy %q, want no-referrer", res.Header.Get("Referrer-Policy"))
+	if res, _ := b.post("/password/reset?token=secret", form); res.Header.Get("Referrer-Policy") != "strict-origin" {
+		t.Errorf("the 429 for a reset link has Referrer-Policy %q, want strict-origin", res.Header.Get("Referrer-Policy"))
 	}
 	res, body = b.get("/login")
 	wantStatus(t, "GET /login past the POST limit", res, body, http.StatusOK)

@@ -89,8 +89,8 @@ func TestMagicLinkLogin(t *testing.T) {
 	for range 2 {
 		res, body = b.get(link)
 		wantStatus(t, "GET of the link", res, body, http.StatusOK)
-		if rp := res.Header.Get("Referrer-Policy"); rp != "no-referrer" {
-			t.Errorf("the confirm page has Referrer-Policy %q, want no-referrer", rp)
+		if rp := res.Header.Get("Referrer-Policy"); rp != "strict-origin" {
+			t.Errorf("the confirm page has Referrer-Policy %q, want strict-origin", rp)
 		}
 		if !parsePage(t, body).has("magic-login-confirm") {
 			t.Fatalf("no magic-login-confirm button: %.2000s", body)
@@ -109,8 +109,8 @@ func TestMagicLinkLogin(t *testing.T) {
 		wantStatus(t, "GET of the link with "+param+" altered", res, body, http.StatusBadRequest)
 		res, body = b.submit(bad, nil)
 		wantStatus(t, "POST of the link with "+param+" altered", res, body, http.StatusBadRequest)
-		if res.Header.Get("Referrer-Policy") != "no-referrer" {
-			t.Error("the 400 page of an altered link lacks Referrer-Policy: no-referrer")
+		if res.Header.Get("Referrer-Policy") != "strict-origin" {
+			t.Error("the 400 page of an altered link lacks Referrer-Policy: strict-origin")
 		}
 	}
 	if b.signedIn("ada@example.com") {

@@ -26,8 +26,8 @@ func TestPasswordResetWorksOnceAndEndsSessions(t *testing.T) {
 	link := s.mailLink(t, "ada@example.com", "/password/reset")
 	res, body = b.get(link)
 	wantStatus(t, "the reset link", res, body, http.StatusOK)
-	if rp := res.Header.Get("Referrer-Policy"); rp != "no-referrer" {
-		t.Errorf("Referrer-Policy = %q, want no-referrer", rp)
+	if rp := res.Header.Get("Referrer-Policy"); rp != "strict-origin" {
+		t.Errorf("Referrer-Policy = %q, want strict-origin", rp)
 	}
 	if !strings.Contains(body, `action="`+html.EscapeString(link)+`"`) {
 		t.Errorf("the form does not post to the link itself (%s): %.2000s", link, body)
@@ -40,13 +40,14 @@ func TestPasswordResetWorksOnceAndEndsSessions(t *testing.T) {
 
 	res, body = b.submit(link, url.Values{"password": {"short"}})
 	wantStatus(t, "a weak new password", res, body, http.StatusUnprocessableEntity)
-	if res.Header.Get("Referrer-Policy") != "no-referrer" {
-		t.Error("the 422 reset page lacks Referrer-Policy: no-referrer")
+	if res.Header.Get("Referrer-Policy") != "strict-origin" {
+		t.Error("the 422 reset page lacks Referrer-Policy: strict-origin")
 	}
 
 	res, body = b.submit(link, url.Values{"password": {otherPassword}})
 	wantRedirect(t, "the reset", res, body, "/login")
 	res, body = b.get("/login")
+	wantStatus(t, "the login page", res, body, http.StatusOK)
 	if !strings.Contains(body, "Your password has been changed") {
 		t.Errorf("no flash after the reset: %.600s", body)
 	}

@@ -154,12 +154,12 @@ func addAccountRoutes(e *echo.Echo, a *account.Service, u ui, authLimit, operato
 	// Mailed links. They change state, so GET only: a HEAD from a link
 	// checker must not use them up. Every answer about them, even a 429,
 	// keeps the signed URL out of Referer headers.
-	e.GET("/verify-email", handleVerifyEmail(a, u), noReferrer)
-	e.GET("/account/unlock", handleUnlock(a, u), noReferrer)
-	e.GET("/password/reset", handleResetPage(a, u), noReferrer)
-	e.POST("/password/reset", handleReset(a, u), noReferrer, authLimit)
-	e.GET("/login/magic/verify", handleMagicVerifyPage(a, u), noReferrer)
-	e.POST("/login/magic/verify", handleMagicVerify(a, u), noReferrer, authLimit)
+	e.GET("/verify-email", handleVerifyEmail(a, u), originOnlyReferrer)
+	e.GET("/account/unlock", handleUnlock(a, u), originOnlyReferrer)
+	e.GET("/password/reset", handleResetPage(a, u), originOnlyReferrer)
+	e.POST("/password/reset", handleReset(a, u), originOnlyReferrer, authLimit)
+	e.GET("/login/magic/verify", handleMagicVerifyPage(a, u), originOnlyReferrer)
+	e.POST("/login/magic/verify", handleMagicVerify(a, u), originOnlyReferrer, authLimit)
 
 	// Signed in.
 	getAndHead(e, "/account", handleAccount(a, u), requireUser)
@@ -294,12 +294,15 @@ func noStore(c echo.Context) {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 }
 
-// noReferrer keeps a signed link in the address bar out of the Referer of
-// anything the page loads or links to. It sets the header before the
-// handler (or a limiter in front of it) writes anything.
-func noReferrer(next echo.HandlerFunc) echo.HandlerFunc {
+// originOnlyReferrer keeps a signed link in the address bar out of the
+// Referer of anything the page loads or links to: Referrer-Policy
+// strict-origin sends the origin only (never the path and query, which
+// carry the token). Not no-referrer: under it browsers send the page's own
+// form POST with "Origin: null", which the CSRF check must refuse. The
+// header is set before the handler (or a limiter in front of it) writes.
+func originOnlyReferrer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		c.Response().Header().Set("Referrer-Policy", "no-referrer")
+		c.Response().Header().Set("Referrer-Policy", "strict-origin")
 		return next(c)
 	}
 }

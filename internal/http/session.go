@@ -54,6 +54,7 @@ func (s sessionCookie) read(r *http.Request) (token string, present bool) {
 }
 
 func (s sessionCookie) cookie(value string, maxAge int) *http.Cookie {
+	// #nosec G124 -- HttpOnly and SameSite=Lax always; Secure is set in production (plain HTTP in development).
 	return &http.Cookie{
 		Name: s.name, Value: value, Path: "/", MaxAge: maxAge,
 		Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,

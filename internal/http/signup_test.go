@@ -34,8 +34,8 @@ func TestSignUpVerifyAndLandOnTheAccountPage(t *testing.T) {
 	link := s.mailLink(t, "ada@example.com", "/verify-email")
 	res, body = b.get(link)
 	wantRedirect(t, "the verification link", res, body, "/account")
-	if rp := res.Header.Get("Referrer-Policy"); rp != "no-referrer" {
-		t.Errorf("the verification response has Referrer-Policy %q, want no-referrer", rp)
+	if rp := res.Header.Get("Referrer-Policy"); rp != "strict-origin" {
+		t.Errorf("the verification response has Referrer-Policy %q, want strict-origin", rp)
 	}
 
 	res, body = b.get("/account")

@@ -69,6 +69,7 @@ func TestTwoFactorEnrollment(t *testing.T) {
 	}
 
 	res, body = b.get("/account/2fa")
+	wantStatus(t, "the 2FA page", res, body, http.StatusOK)
 	p = parsePage(t, body)
 	if got := p.text("twofactor-status"); got != "On" {
 		t.Errorf("2FA status after enrolling = %q, want On", got)

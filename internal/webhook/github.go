@@ -2,7 +2,7 @@ package webhook
 
 import (
 	"encoding/hex"
-	"io"
+	"hash"
 	"net/http"
 	"strings"
 )
@@ -46,7 +46,7 @@ func (*GitHub) Verify(h http.Header, body []byte, secrets [][]byte) (Delivery, e
 	if err != nil {
 		return Delivery{}, err
 	}
-	if !anyMatch(secrets, [][]byte{sig}, func(w io.Writer) { w.Write(body) }) {
+	if !anyMatch(secrets, [][]byte{sig}, func(mac hash.Hash) { mac.Write(body) }) {
 		return Delivery{}, ErrBadSignature
 	}
 	id, err := header(h, GitHubDeliveryHeader)

@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+	"hash"
 	"net/http"
 	"strings"
 
@@ -80,7 +80,7 @@ func (p *Plain) Verify(h http.Header, body []byte, secrets [][]byte) (Delivery, 
 	if err != nil {
 		return Delivery{}, err
 	}
-	if !anyMatch(secrets, [][]byte{sig}, func(w io.Writer) { w.Write(body) }) {
+	if !anyMatch(secrets, [][]byte{sig}, func(mac hash.Hash) { mac.Write(body) }) {
 		return Delivery{}, ErrBadSignature
 	}
 	d := Delivery{}

@@ -3,7 +3,7 @@ package webhook
 import (
 	"encoding/hex"
 	"encoding/json"
-	"io"
+	"hash"
 	"net/http"
 	"strconv"
 	"time"
@@ -74,9 +74,9 @@ func (s *Slack) Verify(h http.Header, body []byte, secrets [][]byte) (Delivery, 
 	if err != nil {
 		return Delivery{}, err
 	}
-	if !anyMatch(secrets, [][]byte{sig}, func(w io.Writer) {
-		io.WriteString(w, slackVersion+":"+rawTS+":")
-		w.Write(body)
+	if !anyMatch(secrets, [][]byte{sig}, func(mac hash.Hash) {
+		mac.Write([]byte(slackVersion + ":" + rawTS + ":"))
+		mac.Write(body)
 	}) {
 		return Delivery{}, ErrBadSignature
 	}

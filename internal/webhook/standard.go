@@ -3,7 +3,7 @@ package webhook
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
+	"hash"
 	"net/http"
 	"strconv"
 	"strings"
@@ -75,9 +75,9 @@ func (s *Standard) Verify(h http.Header, body []byte, secrets [][]byte) (Deliver
 	if err != nil {
 		return Delivery{}, err
 	}
-	if !anyMatch(secrets, sigs, func(w io.Writer) {
-		io.WriteString(w, id+"."+rawTS+".")
-		w.Write(body)
+	if !anyMatch(secrets, sigs, func(mac hash.Hash) {
+		mac.Write([]byte(id + "." + rawTS + "."))
+		mac.Write(body)
 	}) {
 		return Delivery{}, ErrBadSignature
 	}

@@ -3,7 +3,7 @@ package webhook
 import (
 	"encoding/hex"
 	"encoding/json"
-	"io"
+	"hash"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,9 +49,9 @@ func (s *Stripe) Verify(h http.Header, body []byte, secrets [][]byte) (Delivery,
 		return Delivery{}, err
 	}
 	signed := strconv.FormatInt(ts, 10)
-	if !anyMatch(secrets, sigs, func(w io.Writer) {
-		io.WriteString(w, signed+".")
-		w.Write(body)
+	if !anyMatch(secrets, sigs, func(mac hash.Hash) {
+		mac.Write([]byte(signed + "."))
+		mac.Write(body)
 	}) {
 		return Delivery{}, ErrBadSignature
 	}

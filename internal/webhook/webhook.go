@@ -31,7 +31,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
+	"hash"
 	"net/http"
 	"strconv"
 	"time"
@@ -222,9 +222,10 @@ func fresh(ts int64, now time.Time) (time.Time, error) {
 }
 
 // anyMatch reports whether any candidate equals the MAC that sign computes
-// under any non-empty secret. sign writes the signed content into the hash.
+// under any non-empty secret. sign writes the signed content into the hash
+// (hash.Hash.Write never returns an error).
 // Every candidate is compared with every MAC, each in constant time.
-func anyMatch(secrets, candidates [][]byte, sign func(io.Writer)) bool {
+func anyMatch(secrets, candidates [][]byte, sign func(hash.Hash)) bool {
 	ok := false
 	for _, key := range secrets {
 		if len(key) == 0 {

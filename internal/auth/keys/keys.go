@@ -20,7 +20,7 @@ const (
 	JWT          Purpose = "rampart/jwt/v1"
 	SignedURL    Purpose = "rampart/signed-url/v1"
 	Encryption   Purpose = "rampart/encryption/v1"
-	APIKey       Purpose = "rampart/api-key/v1"
+	APIKey       Purpose = "rampart/api-key/v1" // #nosec G101 -- an HKDF label naming a purpose, not a credential
 	RecoveryCode Purpose = "rampart/recovery-code/v1"
 )
 

@@ -96,6 +96,7 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 		return false, false, nil
 	}
 	cur := h.params
+	// #nosec G115 -- decode bounds the salt to 64 bytes and the key to 128.
 	return true, p.Memory != cur.Memory || p.Time != cur.Time || p.Threads != cur.Threads ||
 		uint32(len(salt)) < cur.SaltLen || uint32(len(want)) != cur.KeyLen, nil
 }
@@ -159,6 +160,7 @@ func decode(s string) (Params, []byte, []byte, error) {
 	if err != nil || len(key) < 16 || len(key) > 128 {
 		return Params{}, nil, nil, ErrMalformedHash
 	}
+	// #nosec G115 -- decimalField bounds m, t and p by maxMemoryKiB, maxTime and maxThreads; the lengths are checked above.
 	return Params{Memory: uint32(m), Time: uint32(t), Threads: uint8(p),
 		SaltLen: uint32(len(salt)), KeyLen: uint32(len(key))}, salt, key, nil
 }

@@ -74,7 +74,7 @@ var ErrCSRFToken = errors.New("csrf: missing or invalid token")
 var ErrCSRFOrigin = errors.New("csrf: cross-site request")
 
 const (
-	csrfTokenMessage  = "The form has expired or was not sent by this site. Reload the page and try again."
+	csrfTokenMessage  = "The form has expired or was not sent by this site. Reload the page and try again." // #nosec G101 -- a user-facing message, not a credential
 	csrfOriginMessage = "Cross-site request refused."
 	csrfContextKey    = "rampart.csrf"
 	csrfBindingLen    = 32
@@ -217,6 +217,7 @@ func csrfDefaults(cfg CSRFConfig) CSRFConfig {
 	if strings.HasPrefix(strings.ToLower(cfg.CookieName), "__host-") || strings.HasPrefix(strings.ToLower(cfg.CookieName), "__secure-") {
 		panic("middleware: CSRF CookieName must be the bare name; Secure adds the __Host- prefix")
 	}
+	// #nosec G124 -- a throwaway cookie that only checks the name; csrfCookie builds the one sent.
 	if (&http.Cookie{Name: cfg.CookieName, Value: "x"}).Valid() != nil {
 		panic("middleware: CSRF CookieName is not a valid cookie name")
 	}
@@ -234,6 +235,8 @@ func csrfCookieName(cfg CSRFConfig) string {
 }
 
 func csrfCookie(cfg CSRFConfig, name, value string) *http.Cookie {
+	// #nosec G124 -- HttpOnly and SameSite=Lax always; Secure follows cfg.Secure, true in production
+	// (DESIGN.md: the development server runs on plain http://localhost).
 	ck := &http.Cookie{
 		Name:     name,
 		Value:    value,

@@ -60,7 +60,7 @@ func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
 	s := &MemoryStore{
 		seed:   maphash.MakeSeed(),
 		shards: make([]memShard, n),
-		mask:   uint64(n - 1),
+		mask:   uint64(n - 1), // #nosec G115 -- n is a power of two from 1 to 64
 		now:    opts.Now,
 	}
 	s.epoch = s.now()
@@ -135,7 +135,7 @@ type memEntry struct {
 func (sh *memShard) init(max int) {
 	sh.index = make(map[string]int32)
 	sh.free, sh.head, sh.tail = noEntry, noEntry, noEntry
-	sh.max = max
+	sh.max = min(max, math.MaxInt32) // entries are indexed by int32
 	sh.minTat = math.MaxInt64
 }
 
@@ -153,7 +153,7 @@ func (sh *memShard) insert(key string, tat, now int64) {
 	i := sh.free
 	if i == noEntry {
 		sh.entries = append(sh.entries, memEntry{})
-		i = int32(len(sh.entries) - 1)
+		i = int32(len(sh.entries) - 1) // #nosec G115 -- a shard holds at most sh.max <= math.MaxInt32 entries (init)
 	} else {
 		sh.free = sh.entries[i].next
 	}
