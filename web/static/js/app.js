@@ -8,6 +8,7 @@
 //                                           the clipboard is available).
 //   Any form: a second submit while the first is in flight is ignored, and
 //   the clicked button shows Pico's busy spinner.
+//   Every password field: a Show/Hide button.
 //
 // Loaded with defer from an external file, so it runs under a strict CSP.
 (function () {
@@ -44,6 +45,29 @@
   // A page restored from the back/forward cache must accept submits again.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) document.querySelectorAll("form[data-submitting]").forEach(unlock);
+  });
+
+  // Password fields get a Show/Hide button: paste is never blocked, and a
+  // person can check what they typed. The field is a password field again
+  // before its form is sent, so browsers save and fill it as one.
+  document.querySelectorAll('input[type="password"]').forEach(function (input) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "password-toggle secondary outline";
+    button.textContent = "Show";
+    button.setAttribute("aria-pressed", "false");
+    if (input.id) button.setAttribute("aria-controls", input.id);
+    button.addEventListener("click", function () {
+      var show = input.type === "password";
+      input.type = show ? "text" : "password";
+      button.textContent = show ? "Hide" : "Show";
+      button.setAttribute("aria-pressed", String(show));
+      input.focus();
+    });
+    input.insertAdjacentElement("afterend", button);
+    if (input.form) {
+      input.form.addEventListener("submit", function () { input.type = "password"; });
+    }
   });
 
   if (!navigator.clipboard) return;
