@@ -214,6 +214,7 @@ func openRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 200*time.Millisecond, 200*time.Millisecond
 	opts.ContextTimeoutEnabled, opts.MaxRetries = true, 1
 	opts.PoolTimeout = 100 * time.Millisecond
+	opts.DialerRetries = 1 // one dial: go-redis's default (5, 100 ms apart) outlasts the limiters' 100 ms timeout
 	rdb := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
