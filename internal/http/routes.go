@@ -1,9 +1,11 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,6 +37,7 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 		middleware.AccessLog(opts.Logger),
 		middleware.Recover(opts.Logger),
 		middleware.SecureHeadersWithConfig(secureHeadersConfig(opts)),
+		requestTimeout(defaultRequestTimeout),
 		middleware.BodyLimit(defaultBodyLimit),
 		limits.global,
 	}
@@ -206,6 +209,30 @@ func addWebhookRoutes(e *echo.Echo, hooks *inbound.Service, u ui, limits limiter
 	e.POST(pathWebhooks+"/:id/delete", p.handleDelete, requireUser)
 	getAndHead(e, pathWebhooks+"/:id/deliveries/:delivery", p.handleDelivery, requireUser)
 	e.POST(pathWebhooks+"/:id/deliveries/:delivery/replay", p.handleReplay, requireUser)
+}
+
+// defaultRequestTimeout bounds the work of one request (below the
+// server's 60 s WriteTimeout): a database that stops answering without
+// closing connections must not hold requests forever.
+const defaultRequestTimeout = 30 * time.Second
+
+// requestTimeout gives every request's context a deadline d away: queries
+// and calls made with it are cancelled then, and the error handler answers
+// 503 "timeout". Once the handler has returned, the request keeps its
+// context values without the deadline, so the error handler (which runs
+// after the middleware) can still render its page.
+func requestTimeout(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			err := next(c)
+			r := c.Request()
+			c.SetRequest(r.WithContext(context.WithoutCancel(r.Context())))
+			return err
+		}
+	}
 }
 
 // defaultBodyLimit caps request bodies (DESIGN.md: 1 MiB for forms and JSON).
