@@ -59,12 +59,14 @@ func parseExpires(s string) (int64, error) {
 // canonicalPath is the path as escaped, exactly as it appears in the link
 // (EscapedPath keeps a valid RawPath), so "/a%2Fb", "/a/b" and "/%61/b" are
 // three different paths. An empty path is "/", which is what the server sees
-// for "https://host?q".
+// for "https://host?q"; an escaped path without its leading "/" gets one, as
+// URL.String writes it after a host and the server then sees it.
 func canonicalPath(u *url.URL) string {
-	if p := u.EscapedPath(); p != "" {
-		return p
+	p := u.EscapedPath()
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
 	}
-	return "/"
+	return p
 }
 
 // canonicalQuery joins the parameters sorted by key (parseQuery has already
