@@ -27,7 +27,7 @@ GOVULNCHECK_VERSION=v1.9.0
 # Bump with: go list -m -f '{{.Version}}' golang.org/x/vulndb@latest
 VULNDB_VERSION=${VULNDB_VERSION:-v0.0.0-20261105234957-e22db6528018}
 
-export GOTOOLCHAIN=local
+export GOTOOLCHAIN=local GOWORK=off
 dir=${RAMPART_TOOLS_DIR:-$(dirname "$(go env GOCACHE)")/rampart-tools}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -69,9 +69,10 @@ vulndb() {
 		indexdb=$(tool golang.org/x/vulndb/cmd/indexdb "$version")
 		mkdir -p "$dir/vulndb"
 		tmp=$(mktemp -d "$dir/vulndb/.build.XXXXXX")
-		"$indexdb" -vulns "$src/data/osv" -out "$tmp"
+		"$indexdb" -vulns "$src/data/osv" -out "$tmp" || { rm -rf "$tmp"; exit 1; }
 		[ -f "$tmp/index/db.json" ] && [ -f "$tmp/index/modules.json" ] && [ -f "$tmp/index/vulns.json" ] || {
-			echo "tools: indexdb wrote no v1 index into $tmp" >&2
+			echo "tools: indexdb wrote no v1 index" >&2
+			rm -rf "$tmp"
 			exit 1
 		}
 		rm -rf "$db"
