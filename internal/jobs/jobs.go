@@ -109,10 +109,16 @@ func (c *Client) Stop(ctx context.Context) error {
 		return nil
 	}
 	c.log.Warn("jobs did not finish in time; cancelling them", "error", err)
-	cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// Longer than the SMTP timeout: a send in progress ignores cancellation
+	// until its own deadline, and must end before this one does.
+	cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelBudget)
 	defer cancel()
 	return c.river.StopAndCancel(cancelCtx)
 }
+
+// cancelBudget is how long Stop waits for cancelled jobs to return: more
+// than mail's 10-second SMTP timeout.
+const cancelBudget = 15 * time.Second
 
 // River exposes the underlying client, to insert jobs (in a transaction with
 // the rows they refer to: InsertTx).
