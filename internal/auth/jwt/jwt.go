@@ -33,9 +33,6 @@
 package jwt
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -131,11 +128,6 @@ type Key struct {
 	Secret []byte
 }
 
-// keyIDInfo is the HMAC input of a key id, so that the id is not any other
-// value computed from the key (the same one internal/auth/seal uses, under a
-// different key).
-const keyIDInfo = "rampart/key-id"
-
 // KeyFromMaster returns the JWT Key of a master secret (SECRET_KEY): Secret is
 // keys.Derive(master, keys.JWT), and ID is the first 8 bytes of
 // HMAC-SHA256(Secret, "rampart/key-id") as 16 lower-case hex characters,
@@ -147,9 +139,7 @@ func KeyFromMaster(master []byte) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("jwt: %w", err)
 	}
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(keyIDInfo))
-	return Key{ID: hex.EncodeToString(m.Sum(nil)[:8]), Secret: secret}, nil
+	return Key{ID: keys.ID(secret), Secret: secret}, nil
 }
 
 // validKeyID reports whether id may name a key in a token header.

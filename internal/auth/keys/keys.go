@@ -5,7 +5,9 @@ package keys
 
 import (
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 )
 
@@ -38,4 +40,17 @@ func Derive(master []byte, purpose Purpose) ([]byte, error) {
 		return nil, fmt.Errorf("keys: master secret is %d bytes, want at least %d", len(master), MinMasterSize)
 	}
 	return hkdf.Key(sha256.New, master, nil, string(purpose), Size)
+}
+
+// idLabel is the HMAC message that fingerprints a derived key.
+const idLabel = "rampart/key-id"
+
+// ID names a derived key without revealing it: the first 8 bytes of
+// HMAC-SHA256(key, "rampart/key-id"), as 16 lower-case hex characters.
+// Stored beside what the key sealed or signed, it tells which key to use
+// after a rotation.
+func ID(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(idLabel))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }

@@ -1,9 +1,6 @@
 package seal
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/rampart-dev/rampart/internal/auth/keys"
@@ -17,10 +14,6 @@ type Key struct {
 	Secret []byte
 }
 
-// keyIDInfo is the HMAC input of a key id, so that the id is not any other
-// value computed from the key.
-const keyIDInfo = "rampart/key-id"
-
 // KeyFromMaster returns the encryption Key of a master secret (SECRET_KEY):
 // Secret is keys.Derive(master, keys.Encryption), and ID is the first 8 bytes
 // of HMAC-SHA256(Secret, "rampart/key-id") as 16 lower-case hex characters,
@@ -32,7 +25,5 @@ func KeyFromMaster(master []byte) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("seal: %w", err)
 	}
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(keyIDInfo))
-	return Key{ID: hex.EncodeToString(m.Sum(nil)[:8]), Secret: secret}, nil
+	return Key{ID: keys.ID(secret), Secret: secret}, nil
 }
