@@ -34,22 +34,18 @@ func (p apiKeyPages) handleList(c echo.Context) error {
 // errors and 422) and, right after creating one, the new key.
 func (p apiKeyPages) render(c echo.Context, status int, form views.APIKeyForm, newKey string, created *apikey.Key) error {
 	user, _ := currentUser(c)
-	sess, _ := currentSession(c)
 	list, err := p.keys.List(c.Request().Context(), user.ID)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	v := views.APIKeysView{Form: form, NewKey: newKey, BaseURL: p.baseURL}
+	v := views.APIKeysView{Form: form, NewKey: newKey, BaseURL: p.baseURL, SudoUntil: sudoUntil(c)}
 	for _, k := range list {
 		v.Keys = append(v.Keys, apiKeyRow(k, now))
 	}
 	if created != nil {
 		row := apiKeyRow(*created, now)
 		v.NewKeyRow = &row
-	}
-	if sess.InSudo(now) {
-		v.SudoUntil = views.NewTimestamp(sess.SudoUntil())
 	}
 	return render(c, status, pages.APIKeys(p.u.page(c, "API keys"), v))
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,8 +13,7 @@ import (
 )
 
 // Second-step cookie: it carries the random token of a login's second step
-// (a server-side row that expires in minutes), never a session. Same
-// attributes as the session cookie; "__Host-" in production.
+// (a server-side row that expires in minutes), never a session.
 const (
 	challengeCookieName       = "login_2fa"
 	secureChallengeCookieName = "__Host-login_2fa"
@@ -25,39 +23,12 @@ const (
 // code 10 characters and a hyphen; spaces are forgiven.
 const maxCodeBytes = 32
 
-type challengeCookie struct {
-	name   string
-	secure bool
-}
-
-func newChallengeCookie(production bool) challengeCookie {
+// newChallengeCookie is the second-step cookie, living as long as the step.
+func newChallengeCookie(production bool) tokenCookie {
 	if production {
-		return challengeCookie{name: secureChallengeCookieName, secure: true}
+		return tokenCookie{name: secureChallengeCookieName, secure: true, maxAge: account.ChallengeTTL}
 	}
-	return challengeCookie{name: challengeCookieName}
-}
-
-func (k challengeCookie) cookie(value string, maxAge int) *http.Cookie {
-	// #nosec G124 -- HttpOnly and SameSite=Lax always; Secure is set in production (plain HTTP in development).
-	return &http.Cookie{
-		Name: k.name, Value: value, Path: "/", MaxAge: maxAge,
-		Secure: k.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	}
-}
-
-func (k challengeCookie) set(c echo.Context, token string) {
-	c.SetCookie(k.cookie(token, int(account.ChallengeTTL/time.Second)))
-}
-
-func (k challengeCookie) clear(c echo.Context) { c.SetCookie(k.cookie("", -1)) }
-
-func (k challengeCookie) read(c echo.Context) string {
-	for _, ck := range c.Request().CookiesNamed(k.name) {
-		if wellFormedToken(ck.Value) {
-			return ck.Value
-		}
-	}
-	return ""
+	return tokenCookie{name: challengeCookieName, maxAge: account.ChallengeTTL}
 }
 
 // beginSecondStep turns a first factor that needs a second one into the
@@ -83,7 +54,7 @@ func restartLogin(c echo.Context, u ui) error {
 // live; without one, the person is sent back to /login.
 func handleLoginTwoFactorPage(accounts *account.Service, u ui) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token := u.challenge.read(c)
+		token, _ := u.challenge.read(c.Request())
 		if token == "" {
 			return redirect(c, "/login")
 		}
@@ -104,7 +75,7 @@ func handleLoginTwoFactorPage(accounts *account.Service, u ui) echo.HandlerFunc 
 // attempt, an expired step or a locked account: 303 back to /login.
 func handleLoginTwoFactor(accounts *account.Service, u ui) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token := u.challenge.read(c)
+		token, _ := u.challenge.read(c.Request())
 		if token == "" {
 			return restartLogin(c, u)
 		}

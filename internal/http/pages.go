@@ -25,8 +25,8 @@ func render(c echo.Context, status int, component templ.Component) error {
 type ui struct {
 	assets    views.AssetURLs
 	flashes   *flashes
-	cookie    sessionCookie
-	challenge challengeCookie // a login's second step
+	cookie    tokenCookie // the session
+	challenge tokenCookie // a login's second step
 }
 
 // page is the frame of the page c is about to render: the signed-in user,

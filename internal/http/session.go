@@ -25,26 +25,30 @@ const (
 // real token is 43 characters (32 bytes, base64url).
 const maxSessionTokenLen = 128
 
-// sessionCookie writes and reads the session cookie of DESIGN.md:
-// "session" in development and test, "__Host-session" (Secure) in
-// production; HttpOnly, SameSite=Lax, Path=/, no Domain, Max-Age the
-// absolute session lifetime.
-type sessionCookie struct {
+// tokenCookie writes and reads a cookie that carries a random token: the
+// session cookie of DESIGN.md, and the second-step cookie of a login. The
+// bare name in development and test, the "__Host-" name (Secure) in
+// production; always HttpOnly, SameSite=Lax, Path=/, no Domain, Max-Age
+// maxAge.
+type tokenCookie struct {
 	name   string
 	secure bool
+	maxAge time.Duration
 }
 
-func newSessionCookie(production bool) sessionCookie {
+// newSessionCookie is the session cookie: "session" or "__Host-session",
+// living as long as a session can.
+func newSessionCookie(production bool) tokenCookie {
 	if production {
-		return sessionCookie{name: session.SecureCookieName, secure: true}
+		return tokenCookie{name: session.SecureCookieName, secure: true, maxAge: session.AbsoluteTimeout}
 	}
-	return sessionCookie{name: session.CookieName}
+	return tokenCookie{name: session.CookieName, maxAge: session.AbsoluteTimeout}
 }
 
-// read returns the first well-formed session cookie value of r, and whether
+// read returns the first well-formed value of the cookie in r, and whether
 // r carried a cookie of that name at all.
-func (s sessionCookie) read(r *http.Request) (token string, present bool) {
-	for _, ck := range r.CookiesNamed(s.name) {
+func (k tokenCookie) read(r *http.Request) (token string, present bool) {
+	for _, ck := range r.CookiesNamed(k.name) {
 		present = true
 		if wellFormedToken(ck.Value) {
 			return ck.Value, true
@@ -53,22 +57,22 @@ func (s sessionCookie) read(r *http.Request) (token string, present bool) {
 	return "", present
 }
 
-func (s sessionCookie) cookie(value string, maxAge int) *http.Cookie {
+func (k tokenCookie) cookie(value string, maxAge int) *http.Cookie {
 	// #nosec G124 -- HttpOnly and SameSite=Lax always; Secure is set in production (plain HTTP in development).
 	return &http.Cookie{
-		Name: s.name, Value: value, Path: "/", MaxAge: maxAge,
-		Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Name: k.name, Value: value, Path: "/", MaxAge: maxAge,
+		Secure: k.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	}
 }
 
-// set gives the browser a new session token.
-func (s sessionCookie) set(c echo.Context, token string) {
-	c.SetCookie(s.cookie(token, int(session.AbsoluteTimeout/time.Second)))
+// set gives the browser a new token.
+func (k tokenCookie) set(c echo.Context, token string) {
+	c.SetCookie(k.cookie(token, int(k.maxAge/time.Second)))
 }
 
-// clear tells the browser to drop the session cookie.
-func (s sessionCookie) clear(c echo.Context) {
-	c.SetCookie(s.cookie("", -1))
+// clear tells the browser to drop the cookie.
+func (k tokenCookie) clear(c echo.Context) {
+	c.SetCookie(k.cookie("", -1))
 }
 
 // wellFormedToken accepts what a token can look like (base64url, maybe
@@ -93,8 +97,9 @@ func wellFormedToken(v string) bool {
 // session (expired, revoked, forged) is cleared. Requests that never show
 // a page (probes, assets, webhooks, unknown routes, API calls with an
 // Authorization header) skip the lookup; API calls without one may be the
-// site's own scripts, whose unsafe requests CSRF checks against the session. It runs before CSRF, which binds tokens to the session it found.
-func loadSession(accounts *account.Service, cookie sessionCookie) echo.MiddlewareFunc {
+// site's own scripts, whose unsafe requests CSRF checks against the
+// session. It runs before CSRF, which binds tokens to the session it found.
+func loadSession(accounts *account.Service, cookie tokenCookie) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if sessionSkipped(c) {

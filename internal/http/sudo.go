@@ -32,6 +32,15 @@ func requireSudo(page string) echo.MiddlewareFunc {
 	}
 }
 
+// sudoUntil is when the session of c stops being in sudo mode, for pages
+// that say so; zero when it is not in sudo mode now.
+func sudoUntil(c echo.Context) views.Timestamp {
+	if sess, ok := currentSession(c); ok && sess.InSudo(time.Now()) {
+		return views.NewTimestamp(sess.SudoUntil())
+	}
+	return views.Timestamp{}
+}
+
 // askSudo answers 303 to the confirmation page, which comes back to page.
 func askSudo(c echo.Context, page string) error {
 	return redirect(c, PathSudo+"?"+url.Values{"next": {page}}.Encode())

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,7 +27,6 @@ func handleTwoFactorPage(accounts *account.Service, u ui) echo.HandlerFunc {
 // (empty, or with its errors and 422).
 func renderTwoFactor(c echo.Context, accounts *account.Service, u ui, status int, disable views.DisableTwoFactorForm) error {
 	user, _ := currentUser(c)
-	sess, _ := currentSession(c)
 	st, err := accounts.TwoFactorStatus(c.Request().Context(), user.ID)
 	if err != nil {
 		return err
@@ -38,9 +36,7 @@ func renderTwoFactor(c echo.Context, accounts *account.Service, u ui, status int
 		EnabledAt:         views.NewTimestamp(st.EnabledAt),
 		RecoveryCodesLeft: st.RecoveryCodesLeft,
 		Disable:           disable,
-	}
-	if sess.InSudo(time.Now()) {
-		v.SudoUntil = views.NewTimestamp(sess.SudoUntil())
+		SudoUntil:         sudoUntil(c),
 	}
 	return render(c, status, pages.TwoFactor(u.page(c, "Two-factor authentication"), v))
 }

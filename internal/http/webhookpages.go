@@ -74,18 +74,14 @@ func endpointRow(e inbound.Endpoint, now time.Time) views.WebhookEndpointRow {
 // secret.
 func (p webhookPages) render(c echo.Context, status int, form views.WebhookEndpointForm, shown *views.WebhookSecretShown) error {
 	user, _ := currentUser(c)
-	sess, _ := currentSession(c)
 	list, err := p.hooks.List(c.Request().Context(), user.ID)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	v := views.WebhooksView{Providers: providerLabels, Form: form, Shown: shown}
+	v := views.WebhooksView{Providers: providerLabels, Form: form, Shown: shown, SudoUntil: sudoUntil(c)}
 	for _, e := range list {
 		v.Endpoints = append(v.Endpoints, endpointRow(e, now))
-	}
-	if sess.InSudo(now) {
-		v.SudoUntil = views.NewTimestamp(sess.SudoUntil())
 	}
 	return render(c, status, pages.Webhooks(p.u.page(c, "Webhooks"), v))
 }
