@@ -19,20 +19,16 @@ import (
 )
 
 // newAccounts builds the account service: the password hasher (argon2id
-// with bounded concurrency), the mail-link signer, the encryption of TOTP
-// secrets and the recovery-code HMAC, all keyed from SECRET_KEY, the
+// with bounded concurrency), the mail-link signer and the recovery-code
+// HMAC keyed from SECRET_KEY, box (which seals TOTP secrets), the
 // session store, the outbox that queues mail through jobs, and revokeTokens,
 // which ends a user's API tokens when their sessions end for security.
-func newAccounts(cfg *config.Config, pool *pgxpool.Pool, outbox *mail.Outbox, revokeTokens func(context.Context, uuid.UUID) error, log *slog.Logger) (*account.Service, error) {
+func newAccounts(cfg *config.Config, pool *pgxpool.Pool, box *seal.Box, outbox *mail.Outbox, revokeTokens func(context.Context, uuid.UUID) error, log *slog.Logger) (*account.Service, error) {
 	signKey, err := keys.Derive(cfg.SecretKey, keys.SignedURL)
 	if err != nil {
 		return nil, err
 	}
 	signer, err := signedurl.New(signKey)
-	if err != nil {
-		return nil, err
-	}
-	box, err := newSealBox(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/rampart-dev/rampart/internal/auth/apikey"
 	"github.com/rampart-dev/rampart/internal/auth/jwt"
 	"github.com/rampart-dev/rampart/internal/auth/keys"
+	"github.com/rampart-dev/rampart/internal/auth/seal"
 	"github.com/rampart-dev/rampart/internal/config"
 	"github.com/rampart-dev/rampart/internal/inbound"
 	"github.com/rampart-dev/rampart/internal/jobs"
@@ -51,12 +52,8 @@ func newTokens(cfg *config.Config, pool *pgxpool.Pool, rdb *redis.Client) (*jwt.
 }
 
 // newWebhooks builds the inbound webhook service: endpoint secrets sealed
-// under a key derived from SECRET_KEY, processing jobs queued through the
+// by box, processing jobs queued through the
 // job client in the same transaction as each delivery.
-func newWebhooks(cfg *config.Config, pool *pgxpool.Pool, jobsClient *jobs.Client, log *slog.Logger) (*inbound.Service, error) {
-	box, err := newSealBox(cfg)
-	if err != nil {
-		return nil, err
-	}
+func newWebhooks(cfg *config.Config, pool *pgxpool.Pool, box *seal.Box, jobsClient *jobs.Client, log *slog.Logger) (*inbound.Service, error) {
 	return inbound.New(inbound.Config{Pool: pool, Seal: box, Jobs: jobsClient.River(), BaseURL: cfg.BaseURL, Logger: log})
 }

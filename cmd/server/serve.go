@@ -78,11 +78,15 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	accounts, err := newAccounts(cfg, pool, mail.NewOutbox(jobsClient.River()), tokens.RevokeUser, log)
+	box, err := newSealBox(cfg) // TOTP and webhook secrets at rest
 	if err != nil {
 		return err
 	}
-	hooks, err := newWebhooks(cfg, pool, jobsClient, log)
+	accounts, err := newAccounts(cfg, pool, box, mail.NewOutbox(jobsClient.River()), tokens.RevokeUser, log)
+	if err != nil {
+		return err
+	}
+	hooks, err := newWebhooks(cfg, pool, box, jobsClient, log)
 	if err != nil {
 		return err
 	}
