@@ -32,16 +32,8 @@ func (s *Service) APILogin(ctx context.Context, email, password, code string, me
 	user := proof.User()
 	var wrong bool
 	err = s.tx(ctx, func(q *db.Queries) error {
-		res, err := s.checkSecondFactor(ctx, q, user.ID, code)
-		if err != nil {
-			return err
-		}
-		if !res.ok {
-			wrong = true
-			_, err := s.secondFactorFailed(ctx, q, user.ID, meta, "api")
-			return err
-		}
-		if err := s.secondFactorUsed(ctx, q, user.ID, res, meta); err != nil {
+		res, err := s.spendSecondFactor(ctx, q, user.ID, code, meta)
+		if wrong = !res.ok; wrong || err != nil {
 			return err
 		}
 		if _, err := q.ClearLoginFailures(ctx, db.ClearLoginFailuresParams{ID: user.ID, Now: s.now()}); err != nil {

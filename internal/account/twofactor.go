@@ -240,21 +240,30 @@ func (s *Service) VerifySecondFactor(ctx context.Context, userID uuid.UUID, code
 		if _, err := s.confirmedAuthenticator(ctx, q, userID); err != nil {
 			return err
 		}
-		res, err := s.checkSecondFactor(ctx, q, userID, code)
-		if err != nil {
-			return err
-		}
-		if !res.ok {
-			wrong = true
-			_, err := s.secondFactorFailed(ctx, q, userID, meta, "api")
-			return err
-		}
-		return s.secondFactorUsed(ctx, q, userID, res, meta)
+		res, err := s.spendSecondFactor(ctx, q, userID, code, meta)
+		wrong = !res.ok
+		return err
 	})
 	if err == nil && wrong {
 		return ErrWrongCode
 	}
 	return err
+}
+
+// spendSecondFactor checks code (checkSecondFactor) in q's transaction and
+// records the outcome: a wrong code as a failure toward the lockout, a
+// recovery code's use with its mail. !ok means wrong: the caller commits
+// the record and then answers ErrWrongCode.
+func (s *Service) spendSecondFactor(ctx context.Context, q *db.Queries, userID uuid.UUID, code string, meta RequestMeta) (factorResult, error) {
+	res, err := s.checkSecondFactor(ctx, q, userID, code)
+	if err != nil {
+		return res, err
+	}
+	if !res.ok {
+		_, err := s.secondFactorFailed(ctx, q, userID, meta, "api")
+		return res, err
+	}
+	return res, s.secondFactorUsed(ctx, q, userID, res, meta)
 }
 
 // factorResult is what checkSecondFactor found.
