@@ -27,14 +27,14 @@ const Redacted = "[REDACTED]"
 // attributes stored in its context with WithAttrs, and attributes whose key
 // names a secret (see IsSensitiveKey) have their value replaced by Redacted.
 func New(w io.Writer, format Format, level slog.Leveler) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
-	var h slog.Handler
-	if format == FormatJSON {
-		h = slog.NewJSONHandler(w, opts)
-	} else {
-		h = slog.NewTextHandler(w, opts)
+	if level == nil {
+		level = slog.LevelInfo
 	}
-	return slog.New(contextHandler{h})
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
+	if format == FormatJSON {
+		return slog.New(contextHandler{Handler: slog.NewJSONHandler(w, opts), fast: &Lines{w: w, level: level}})
+	}
+	return slog.New(contextHandler{Handler: slog.NewTextHandler(w, opts)})
 }
 
 type ctxKey struct{}
@@ -54,7 +54,10 @@ func Attrs(ctx context.Context) []slog.Attr {
 	return attrs
 }
 
-type contextHandler struct{ slog.Handler }
+type contextHandler struct {
+	slog.Handler
+	fast *Lines // the same output's hot path (JSON only; dropped by WithAttrs and WithGroup)
+}
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if attrs := Attrs(ctx); len(attrs) > 0 {
@@ -65,17 +68,18 @@ func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return contextHandler{h.Handler.WithAttrs(attrs)}
+	return contextHandler{Handler: h.Handler.WithAttrs(attrs)}
 }
 
 func (h contextHandler) WithGroup(name string) slog.Handler {
-	return contextHandler{h.Handler.WithGroup(name)}
+	return contextHandler{Handler: h.Handler.WithGroup(name)}
 }
 
 // sensitiveFragments are matched case-insensitively against attribute keys.
 var sensitiveFragments = [...]string{
-	"password", "passwd", "secret", "token", "api_key", "apikey", "authorization",
-	"cookie", "signature", "private_key", "totp", "recovery_code", "otp",
+	"password", "passwd", "passphrase", "secret", "token", "api_key", "api-key", "apikey",
+	"authorization", "credential", "cookie", "signature", "private_key", "private-key", "totp",
+	"recovery_code", "otp",
 }
 
 // IsSensitiveKey reports whether an attribute named key must never be logged

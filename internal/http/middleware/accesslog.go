@@ -77,6 +77,16 @@ func AccessLogWithConfig(cfg AccessLogConfig) echo.MiddlewareFunc {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 4 << 10
 	}
+	// With a JSON logger from package logging the line is appended
+	// directly (the same bytes as slog would write, several times faster);
+	// other loggers get the same attributes through slog.
+	lines := logging.LinesFor(cfg.Logger)
+	headerKeys := make([]logging.Key, len(cfg.Headers))
+	headerRedact := make([]bool, len(cfg.Headers))
+	for i, h := range cfg.Headers {
+		headerKeys[i] = logging.NewKey("header." + h)
+		headerRedact[i] = sensitiveHeaders[strings.ToLower(h)] || logging.IsSensitiveKey(h)
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if cfg.Skipper(c) {
@@ -98,37 +108,45 @@ func AccessLogWithConfig(cfg AccessLogConfig) echo.MiddlewareFunc {
 			if res.Status >= 500 {
 				level = slog.LevelWarn
 			}
-			attrs := []slog.Attr{
-				slog.String("method", req.Method),
-				slog.String("path", req.URL.Path),
-				slog.String("route", c.Path()),
-				slog.Int("status", res.Status),
-				slog.Duration("duration", time.Since(start)),
-				slog.Int64("bytes", res.Size),
-				slog.String("client_ip", c.RealIP()),
-				slog.String("user_agent", req.UserAgent()),
-			}
+			line := lines.Start(level, "request")
+			line.Str(keyMethod, req.Method).Str(keyPath, req.URL.Path).Str(keyRoute, c.Path()).
+				Int(keyStatus, int64(res.Status)).Dur(keyDuration, time.Since(start)).Int(keyBytes, res.Size).
+				Str(keyClientIP, c.RealIP()).Str(keyUserAgent, req.UserAgent())
 			if req.URL.RawQuery != "" {
-				attrs = append(attrs, slog.String("query", RedactQuery(req.URL.RawQuery, sensitive)))
+				line.Str(keyQuery, RedactQuery(req.URL.RawQuery, sensitive))
 			}
-			for _, h := range cfg.Headers {
+			for i, h := range cfg.Headers {
 				if v := req.Header.Get(h); v != "" {
-					if sensitiveHeaders[strings.ToLower(h)] || logging.IsSensitiveKey(h) {
+					if headerRedact[i] {
 						v = logging.Redacted
 					}
-					attrs = append(attrs, slog.String("header."+h, v))
+					line.Str(headerKeys[i], v)
 				}
 			}
 			if cfg.LogBody {
 				if b, ok := body.redacted(sensitive); ok {
-					attrs = append(attrs, slog.String("body", b))
+					line.Str(keyBody, b)
 				}
 			}
-			cfg.Logger.LogAttrs(req.Context(), level, "request", attrs...)
+			line.End(req.Context())
 			return nil
 		}
 	}
 }
+
+// The access line's attribute keys, prepared for the fast path.
+var (
+	keyMethod    = logging.NewKey("method")
+	keyPath      = logging.NewKey("path")
+	keyRoute     = logging.NewKey("route")
+	keyStatus    = logging.NewKey("status")
+	keyDuration  = logging.NewKey("duration")
+	keyBytes     = logging.NewKey("bytes")
+	keyClientIP  = logging.NewKey("client_ip")
+	keyUserAgent = logging.NewKey("user_agent")
+	keyQuery     = logging.NewKey("query")
+	keyBody      = logging.NewKey("body")
+)
 
 func lowerSet(names []string) map[string]bool {
 	set := make(map[string]bool, len(names))
