@@ -7,11 +7,11 @@
 # Echo are printed as a Markdown table.
 #
 #   bench/run.sh                     # wrk if installed, else bench/load
-#   DURATION=5s ROUNDS=3 CONNS=64 BENCH_REDIS_URL=redis://127.0.0.1:6379/15 bench/run.sh
+#   DURATION=3s ROUNDS=9 CONNS=64 BENCH_REDIS_URL=redis://127.0.0.1:6379/15 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-3s}
+ROUNDS=${ROUNDS:-9}
 CONNS=${CONNS:-64}
 export BENCH_REDIS_URL=${BENCH_REDIS_URL-redis://127.0.0.1:6379/15}
 
@@ -49,17 +49,23 @@ done
 
 echo "load: $loader, $CONNS connections, $ROUNDS x $DURATION per variant, $(nproc) CPUs, $(go env GOVERSION)"
 echo
-echo "| stack | req/s (median) | vs bare Echo |"
+# A round loads every variant once, back to back; the ratio to bare Echo is
+# taken within each round and its median reported, so that the host's drift
+# (this is a shared virtual machine) cancels out instead of skewing a ratio
+# of medians taken minutes apart.
+echo "| stack | req/s (median) | vs bare Echo (median of per-round ratios) |"
 echo "|---|---:|---:|"
 awk '
+	function median(arr, m,    a, b, t) {
+		for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (arr[b] < arr[a]) { t = arr[a]; arr[a] = arr[b]; arr[b] = t }
+		return (m % 2) ? arr[(m + 1) / 2] : (arr[m / 2] + arr[m / 2 + 1]) / 2
+	}
 	{ n[$1]++; v[$1, n[$1]] = $2; if (!($1 in order)) { order[$1] = ++k; names[k] = $1 } }
 	END {
 		for (i = 1; i <= k; i++) {
 			name = names[i]; m = n[name]
-			for (a = 1; a <= m; a++) s[a] = v[name, a]
-			for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (s[b] < s[a]) { t = s[a]; s[a] = s[b]; s[b] = t }
-			med[name] = (m % 2) ? s[(m + 1) / 2] : (s[m / 2] + s[m / 2 + 1]) / 2
+			delete s; delete r
+			for (a = 1; a <= m; a++) { s[a] = v[name, a]; r[a] = v[name, a] / v["echo-bare", a] }
+			printf "| %s | %.0f | %.2fx |\n", name, median(s, m), median(r, m)
 		}
-		base = med["echo-bare"]
-		for (i = 1; i <= k; i++) { name = names[i]; printf "| %s | %.0f | %.2fx |\n", name, med[name], med[name] / base }
 	}' "$tmp/results"

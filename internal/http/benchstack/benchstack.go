@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,13 +24,14 @@ import (
 // Variant names, in the order they are reported.
 const (
 	Bare         = "echo-bare"
+	BareHeaders  = "echo-bare-headers"
 	EchoBuiltin  = "echo-builtin"
 	Rampart      = "rampart"
 	RampartRedis = "rampart-redis"
 )
 
 // Names lists the variants in report order.
-func Names() []string { return []string{Bare, EchoBuiltin, Rampart, RampartRedis} }
+func Names() []string { return []string{Bare, BareHeaders, EchoBuiltin, Rampart, RampartRedis} }
 
 // Options configure the variants.
 type Options struct {
@@ -44,10 +46,12 @@ type Options struct {
 
 // Build returns one handler per variant.
 func Build(opts Options) map[string]http.Handler {
+	ours := rampart(opts.LogTo, middleware.NewMemoryStore(middleware.MemoryStoreOptions{}))
 	out := map[string]http.Handler{
 		Bare:        bare(),
+		BareHeaders: bareWithHeadersOf(ours),
 		EchoBuiltin: echoBuiltin(opts.LogTo),
-		Rampart:     rampart(opts.LogTo, middleware.NewMemoryStore(middleware.MemoryStoreOptions{})),
+		Rampart:     ours,
 	}
 	if opts.Redis != nil {
 		out[RampartRedis] = rampart(opts.LogTo, middleware.NewRedisStore(opts.Redis, opts.RedisPrefix))
@@ -66,6 +70,28 @@ func newEcho() *echo.Echo {
 func bare() http.Handler {
 	e := newEcho()
 	e.GET("/hello", hello)
+	return e
+}
+
+// bareWithHeadersOf is bare Echo answering with the response headers h
+// sends, as constants: no middleware, only the cost of the header bytes
+// themselves (net/http sorting and writing them, the client reading them).
+// It is the ceiling for any stack that sends those headers.
+func bareWithHeadersOf(h http.Handler) http.Handler {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/hello", nil)
+	req.RemoteAddr = "192.0.2.1:1234"
+	h.ServeHTTP(rec, req)
+	headers := rec.Header().Clone()
+	headers.Del(echo.HeaderContentType)
+	e := newEcho()
+	e.GET("/hello", func(c echo.Context) error {
+		dst := c.Response().Header()
+		for k, v := range headers {
+			dst[k] = v
+		}
+		return hello(c)
+	})
 	return e
 }
 

@@ -9,26 +9,34 @@ import (
 )
 
 // gcraScript is the GCRA of ratelimit_gcra.go in Redis, in microseconds of
-// the Redis server's clock. KEYS[1] holds the bucket's theoretical arrival
-// time (TAT); ARGV[1] is the emission interval in µs, ARGV[2] the burst.
-// It returns {allowed, remaining, reset µs, retry µs}.
+// the Redis server's clock, for any number of checks at once. Each KEYS[i]
+// holds a bucket's theoretical arrival time (TAT); ARGV[2i-1] is its
+// emission interval in µs, ARGV[2i] its burst. The checks run in order
+// (a key may appear more than once) and each adds {allowed, remaining,
+// reset µs, retry µs} to the flat array returned.
 const gcraScript = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local emission = tonumber(ARGV[1])
-local offset = emission * tonumber(ARGV[2])
-local tat = now
-local stored = redis.call('GET', KEYS[1])
-if stored then tat = math.max(tonumber(stored), now) end
-local nexttat = tat + emission
-local diff = now - (nexttat - offset)
-if diff < 0 then
-  return {0, 0, tat - now, -diff}
+local out = {}
+for i, key in ipairs(KEYS) do
+  local emission = tonumber(ARGV[2 * i - 1])
+  local offset = emission * tonumber(ARGV[2 * i])
+  local tat = now
+  local stored = redis.call('GET', key)
+  if stored then tat = math.max(tonumber(stored), now) end
+  local nexttat = tat + emission
+  local diff = now - (nexttat - offset)
+  local n = #out
+  if diff < 0 then
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = 0, 0, tat - now, -diff
+  else
+    local ttl = nexttat - now
+    redis.call('SET', key, string.format('%.0f', nexttat), 'PX', string.format('%.0f', math.ceil(ttl / 1000)))
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = 1, math.floor(diff / emission), ttl, 0
+  end
 end
-local ttl = nexttat - now
-redis.call('SET', KEYS[1], string.format('%.0f', nexttat), 'PX', string.format('%.0f', math.ceil(ttl / 1000)))
-return {1, math.floor(diff / emission), ttl, 0}
+return out
 `
 
 const (
@@ -75,10 +83,15 @@ type RedisStoreOptions struct {
 // count a check twice is the client's own retry of a pipeline whose
 // connection broke after Redis ran it: an error on the strict side.)
 //
-// Checks are pipelined automatically: Allow queues its check, and a
+// Checks are batched automatically: Allow queues its check, and a
 // dispatcher goroutine sends everything queued so far (at most MaxBatch
-// checks) as one pipeline, so N concurrent checks cost about one round trip
-// instead of N. There is no batching window: a check arriving at an idle
+// checks) at once, so N concurrent checks cost about one round trip instead
+// of N. With a plain client (*redis.Client, including a Sentinel failover
+// client) the batch is one script call over all its keys, which costs Redis
+// a fraction of N calls; with a cluster or ring client, whose keys live on
+// different nodes, it is a pipeline of one call per check. (In one call, an
+// error Redis raises for one key, e.g. a key of the wrong type, fails the
+// whole batch: the limiter's failure policy then applies to all of them.) There is no batching window: a check arriving at an idle
 // store is sent at once, and checks arriving while a pipeline is in flight
 // wait for the next one. When the queue has not been taken from for a
 // millisecond (a pipeline slower than any round trip should be), the next

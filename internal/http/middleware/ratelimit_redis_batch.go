@@ -54,7 +54,8 @@ const redisStallAfter = time.Millisecond
 type redisBatcher struct {
 	client      redis.UniversalClient
 	script      *redis.Script
-	sha         any // script.Hash(), boxed once
+	sha         any  // script.Hash(), boxed once
+	multiKey    bool // one script call per batch (not per check): the client is not sharded
 	maxBatch    int
 	maxQueue    int
 	dispatchers int
@@ -78,8 +79,9 @@ type redisBatcher struct {
 func newRedisBatcher(client redis.UniversalClient, opts RedisStoreOptions) *redisBatcher {
 	stop, cancel := context.WithCancel(context.Background())
 	script := redis.NewScript(gcraScript)
+	_, plain := client.(*redis.Client)
 	return &redisBatcher{
-		client: client, script: script, sha: script.Hash(),
+		client: client, script: script, sha: script.Hash(), multiKey: plain,
 		maxBatch: opts.MaxBatch, maxQueue: opts.MaxQueue, dispatchers: opts.Dispatchers,
 		stop: stop, stopNow: cancel,
 		calls: sync.Pool{New: func() any { return &redisCall{done: make(chan redisAnswer, 1)} }},
@@ -184,6 +186,10 @@ func (b *redisBatcher) run(batch []*redisCall, cmds []*redis.Cmd) []*redis.Cmd {
 	if len(live) == 0 {
 		return cmds
 	}
+	if b.multiKey {
+		b.runMultiKey(ctx, live)
+		return cmds
+	}
 	pipe := b.client.Pipeline()
 	for _, c := range live {
 		// What Script.EvalSha sends, built in one go: it runs per check.
@@ -211,9 +217,54 @@ func (b *redisBatcher) run(batch []*redisCall, cmds []*redis.Cmd) []*redis.Cmd {
 	}
 
 	for i, c := range live {
-		c.done <- answerOf(cmds[i])
+		vals, err := cmds[i].Slice()
+		if err != nil {
+			c.done <- redisAnswer{err: err}
+			continue
+		}
+		c.done <- answerOf(vals)
 	}
 	return cmds
+}
+
+// runMultiKey sends live as one script call over all their keys (EVAL when
+// Redis answers NOSCRIPT) and answers every call.
+func (b *redisBatcher) runMultiKey(ctx context.Context, live []*redisCall) {
+	args := make([]any, 0, 3+3*len(live))
+	args = append(args, "evalsha", b.sha, len(live))
+	for _, c := range live {
+		args = append(args, c.key)
+	}
+	for _, c := range live {
+		args = append(args, c.emissionUS, c.burst)
+	}
+	cmd := b.send(ctx, args)
+	if isNoScript(cmd.Err()) {
+		args[0], args[1] = "eval", gcraScript
+		cmd = b.send(ctx, args)
+	}
+	vals, err := cmd.Slice()
+	if err == nil && len(vals) != 4*len(live) {
+		err = fmt.Errorf("script returned %d values for %d checks", len(vals), len(live))
+	}
+	for i, c := range live {
+		if err != nil {
+			c.done <- redisAnswer{err: err}
+			continue
+		}
+		c.done <- answerOf(vals[4*i : 4*i+4])
+	}
+}
+
+// send runs one script call, as a pipeline of one command so that it goes
+// through the same client hooks and pipeline pool as the per-check batches.
+func (b *redisBatcher) send(ctx context.Context, args []any) *redis.Cmd {
+	cmd := redis.NewCmd(ctx, args...)
+	cmd.SetFirstKeyPos(3)
+	pipe := b.client.Pipeline()
+	_ = pipe.Process(ctx, cmd)
+	b.exec(ctx, pipe)
+	return cmd
 }
 
 // waiting answers the calls of batch whose callers gave up (they are not
@@ -255,11 +306,8 @@ func isNoScript(err error) bool {
 	return err != nil && (errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT"))
 }
 
-func answerOf(cmd *redis.Cmd) redisAnswer {
-	vals, err := cmd.Slice()
-	if err != nil {
-		return redisAnswer{err: err}
-	}
+// answerOf reads one check's four integers.
+func answerOf(vals []any) redisAnswer {
 	if len(vals) != 4 {
 		return redisAnswer{err: fmt.Errorf("script returned %d values, want 4", len(vals))}
 	}

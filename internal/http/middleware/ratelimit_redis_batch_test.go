@@ -21,9 +21,10 @@ type rlPipelineHook struct {
 	gate    chan struct{}
 	entered chan struct{} // gets a value, if there is room, as each pipeline starts
 
-	mu    sync.Mutex
-	sizes []int
-	names map[string]int
+	mu      sync.Mutex
+	sizes   []int
+	names   map[string]int
+	maxCmds int // the most commands one pipeline carried
 }
 
 func (h *rlPipelineHook) DialHook(next redis.DialHook) redis.DialHook          { return next }
@@ -36,13 +37,17 @@ func (h *rlPipelineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 		}
 		h.mu.Lock()
 		first := len(h.sizes) == 0
-		h.sizes = append(h.sizes, len(cmds))
 		if h.names == nil {
 			h.names = map[string]int{}
 		}
+		checks := 0
 		for _, c := range cmds {
-			h.names[c.Name()]++
+			n := rlChecksIn(c)
+			checks += n
+			h.names[c.Name()] += n
 		}
+		h.sizes = append(h.sizes, checks)
+		h.maxCmds = max(h.maxCmds, len(cmds))
 		h.mu.Unlock()
 		select {
 		case h.entered <- struct{}{}:
@@ -63,8 +68,20 @@ func (h *rlPipelineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 	}
 }
 
-// stats returns the number of pipelines, the largest, and how many commands
-// named name they carried.
+// rlChecksIn is the number of rate-limit checks a script command carries:
+// its number of keys (one per check; a plain client sends a batch as one
+// call over all its keys, a cluster or ring client one call per check).
+func rlChecksIn(c redis.Cmder) int {
+	if args := c.Args(); len(args) > 2 {
+		if n, ok := args[2].(int); ok {
+			return n
+		}
+	}
+	return 1
+}
+
+// stats returns the number of pipelines, the most checks one carried, and
+// how many checks went in commands named name.
 func (h *rlPipelineHook) stats(name string) (pipelines, largest, named int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -142,6 +159,55 @@ func TestRateLimitRedisStoreBatchesConcurrentChecks(t *testing.T) {
 			}
 			if got := middleware.RedisStorePipelines(s); got != int64(pipelines) {
 				t.Fatalf("the store counted %d pipelines, the client saw %d", got, pipelines)
+			}
+		})
+	}
+}
+
+// A plain client's batch is one script call over all its keys; a sharded
+// client's (here a ring, as a cluster would) is one call per check, since
+// its keys may live on different nodes. Both count exactly, including
+// repeats of one key inside a batch.
+func TestRateLimitRedisStoreBatchShapePerClient(t *testing.T) {
+	t.Parallel()
+	limit := middleware.Limit{Rate: 150, Period: time.Hour}
+	for _, tc := range []struct {
+		name      string
+		client    func(t *testing.T) redis.UniversalClient
+		oneCallOf bool // a pipeline carries one command for many checks
+	}{
+		{"plain client", func(t *testing.T) redis.UniversalClient { return rlRedisClient(t) }, true},
+		{"ring", func(t *testing.T) redis.UniversalClient {
+			opts := rlRedisOptions(rlRedisAddr)
+			ring := redis.NewRing(&redis.RingOptions{
+				Addrs: map[string]string{"only": rlRedisAddr}, DB: opts.DB,
+				ReadTimeout: 2 * time.Second, WriteTimeout: time.Second, PoolTimeout: 2 * time.Second,
+				ContextTimeoutEnabled: true,
+			})
+			t.Cleanup(func() { _ = ring.Close() })
+			return ring
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := &rlPipelineHook{delay: 10 * time.Millisecond}
+			rdb := tc.client(t)
+			rdb.AddHook(h)
+			prefix := rlPrefix(t, rlRedisClient(t))
+			s := middleware.NewRedisStoreWithOptions(rdb, middleware.RedisStoreOptions{Prefix: prefix})
+			t.Cleanup(func() { _ = s.Close() })
+			if allowed := rlConcurrently(t, s, 200, "k", limit); allowed != 150 {
+				t.Fatalf("%d of 200 checks admitted, want exactly 150", allowed)
+			}
+			pipelines, largest, checks := h.stats("evalsha")
+			if checks != 200 || pipelines > 20 {
+				t.Fatalf("200 checks went as %d checks in %d pipelines", checks, pipelines)
+			}
+			if tc.oneCallOf && (h.maxCmds != 1 || largest < 2) {
+				t.Fatalf("plain client: pipelines of up to %d commands, %d checks: want one call for many checks", h.maxCmds, largest)
+			}
+			if !tc.oneCallOf && h.maxCmds != largest {
+				t.Fatalf("ring: %d commands for up to %d checks: want one call per check", h.maxCmds, largest)
 			}
 		})
 	}
