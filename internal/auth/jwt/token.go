@@ -78,10 +78,12 @@ func (s *Service) signClaims(c gojwt.MapClaims) (string, error) {
 type verifier struct {
 	keys   map[string][]byte // by key id
 	parser *gojwt.Parser
+	now    func() time.Time
+	cache  *verifiedCache // access tokens already verified
 }
 
 func newVerifier(all []Key, now func() time.Time) *verifier {
-	v := &verifier{keys: make(map[string][]byte, len(all))}
+	v := &verifier{keys: make(map[string][]byte, len(all)), now: now, cache: newVerifiedCache()}
 	for _, k := range all {
 		v.keys[k.ID] = k.Secret
 	}
@@ -124,29 +126,49 @@ func (v *verifier) keyFor(t *gojwt.Token) (any, error) {
 // parse verifies raw and returns its claims and typ, or the bare
 // ErrInvalidToken whatever the reason.
 func (v *verifier) parse(raw string) (Claims, string, error) {
+	c, typ, _, err := v.verify(raw)
+	return c, typ, err
+}
+
+// verify is parse, also returning the earliest instant the token is valid
+// at (iat or a later nbf, less Leeway), which the parser has checked.
+func (v *verifier) verify(raw string) (Claims, string, time.Time, error) {
 	if len(raw) > MaxTokenSize {
-		return Claims{}, "", ErrInvalidToken
+		return Claims{}, "", time.Time{}, ErrInvalidToken
 	}
 	mc := gojwt.MapClaims{}
 	t, err := v.parser.ParseWithClaims(raw, mc, v.keyFor)
 	if err != nil || !t.Valid {
-		return Claims{}, "", ErrInvalidToken
+		return Claims{}, "", time.Time{}, ErrInvalidToken
 	}
 	c, typ, ok := claimsOf(mc)
 	if !ok {
-		return Claims{}, "", ErrInvalidToken
+		return Claims{}, "", time.Time{}, ErrInvalidToken
 	}
-	return c, typ, nil
+	from := c.IssuedAt
+	if nbf, err := mc.GetNotBefore(); err == nil && nbf != nil && nbf.After(from) {
+		from = nbf.Time
+	}
+	return c, typ, from.Add(-Leeway), nil
 }
 
-// parseAs is parse, refusing a token whose typ is not typ.
+// parseAs is parse, refusing a token whose typ is not typ. Access tokens
+// are looked up in, and added to, the cache of verified tokens.
 func (v *verifier) parseAs(raw, typ string) (Claims, error) {
-	c, got, err := v.parse(raw)
+	if typ == TypeAccess {
+		if c, ok := v.cache.get(raw, v.now()); ok {
+			return c, nil
+		}
+	}
+	c, got, from, err := v.verify(raw)
 	if err != nil {
 		return Claims{}, err
 	}
 	if got != typ {
 		return Claims{}, ErrInvalidToken
+	}
+	if typ == TypeAccess {
+		v.cache.put(raw, c, from, c.ExpiresAt.Add(Leeway))
 	}
 	return c, nil
 }

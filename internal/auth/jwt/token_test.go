@@ -296,3 +296,51 @@ func TestTokensCarryExactlyTheDocumentedClaims(t *testing.T) {
 		t.Fatalf("refresh claims %v", refresh)
 	}
 }
+
+// Verified access tokens are cached; each caller still gets claims of its
+// own, and the time window is checked again on every use.
+func TestVerifiedTokenCacheIsolatesCallersAndRechecksTime(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	custom := map[string]any{"role": "admin", "org": map[string]any{"id": "o1"}}
+	flat := e.issue(t, e.user(t), map[string]any{"role": "admin"})
+	nested := e.issue(t, e.user(t), custom)
+	ctx := context.Background()
+
+	for _, tok := range []string{flat.AccessToken, nested.AccessToken} {
+		first, err := e.svc.VerifyAccess(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first.Custom["role"] = "attacker"
+		if org, ok := first.Custom["org"].(map[string]any); ok {
+			org["id"] = "o2"
+		}
+		second, err := e.svc.VerifyAccess(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second.Custom["role"] != "admin" {
+			t.Fatalf("a caller's change to its claims reached the next caller: %v", second.Custom)
+		}
+		if org, ok := second.Custom["org"].(map[string]any); ok && org["id"] != "o1" {
+			t.Fatalf("a nested claim changed by a caller reached the next caller: %v", second.Custom)
+		}
+	}
+
+	// A clock set back before iat - Leeway refuses the token it accepted.
+	e.clock.Advance(-time.Hour)
+	if _, err := e.svc.VerifyAccess(ctx, flat.AccessToken); err != jwt.ErrInvalidToken { //nolint:errorlint
+		t.Fatalf("VerifyAccess before the token was issued = %v, want ErrInvalidToken", err)
+	}
+	e.clock.Advance(time.Hour)
+	verify(t, e.svc, flat.AccessToken)
+
+	// Revoked after being cached: refused at once.
+	if err := e.svc.Revoke(ctx, flat.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.VerifyAccess(ctx, flat.AccessToken); err != jwt.ErrRevoked { //nolint:errorlint
+		t.Fatalf("VerifyAccess of a cached, then revoked token = %v, want ErrRevoked", err)
+	}
+}

@@ -16,10 +16,12 @@ import (
 )
 
 // DefaultPermissionsPolicy denies the powerful browser features Rampart never
-// uses (and opts out of FLoC/Topics ad profiling), so injected or third-party
-// code cannot use them either.
+// uses (and opts out of Topics ad profiling), so injected or third-party
+// code cannot use them either. It names only features browsers recognise
+// (FLoC's interest-cohort is gone: Chromium logs an error for every
+// unrecognised feature of every response).
 const DefaultPermissionsPolicy = "accelerometer=(), browsing-topics=(), camera=(), display-capture=(), " +
-	"geolocation=(), gyroscope=(), hid=(), interest-cohort=(), magnetometer=(), microphone=(), " +
+	"geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), " +
 	"midi=(), payment=(), serial=(), usb=(), xr-spatial-tracking=()"
 
 // hstsMinPreload is the max-age the HSTS preload list requires (one year).
