@@ -15,7 +15,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -25,7 +27,7 @@ func main() {
 	defer stop()
 	// go-redis reports connection failures through a process-wide logger;
 	// route them to stderr in the same shape as ours instead of its default.
-	redis.SetLogger(redisLogger{slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	redis.SetLogger(newRedisLogger(slog.New(slog.NewTextHandler(os.Stderr, nil)), 10*time.Second))
 	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, errReported) {
 			fmt.Fprintln(os.Stderr, "error:", err)
@@ -83,9 +85,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return errReported
 }
 
-// redisLogger adapts go-redis's logger to slog at warning level.
-type redisLogger struct{ log *slog.Logger }
+// redisLogger adapts go-redis's logger to slog at warning level, writing at
+// most one line per interval: while Redis is down go-redis reports a failed
+// dial for nearly every command, which would flood the log. The next line
+// written says how many were left out.
+type redisLogger struct {
+	log      *slog.Logger
+	interval time.Duration
 
-func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func newRedisLogger(log *slog.Logger, interval time.Duration) *redisLogger {
+	return &redisLogger{log: log, interval: interval}
+}
+
+func (l *redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.mu.Lock()
+	now := time.Now()
+	if !l.last.IsZero() && now.Sub(l.last) < l.interval {
+		l.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	l.last = now
+	suppressed := l.suppressed
+	l.suppressed = 0
+	l.mu.Unlock()
+	if suppressed > 0 {
+		l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...), "suppressed", suppressed)
+		return
+	}
 	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }

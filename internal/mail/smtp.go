@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -115,14 +116,74 @@ func (s *SMTPSender) Send(ctx context.Context, from string, m Message, messageID
 	if err != nil {
 		return err
 	}
-	client, err := gomail.NewClient(s.host, s.options()...)
+	// go-mail honours ctx only while dialling: once connected, each SMTP
+	// command waits up to the timeout whatever ctx says. Closing the
+	// connection when ctx ends makes a cancelled send (a worker shutting
+	// down) return at once.
+	conns := &ctxConns{}
+	stop := context.AfterFunc(ctx, conns.closeAll)
+	defer stop()
+	client, err := gomail.NewClient(s.host, append(s.options(), gomail.WithDialContextFunc(conns.dialer(s.dial)))...)
 	if err != nil {
 		return fmt.Errorf("mail: smtp client for %s: %w", s, err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("mail: send through %s: %w (%v)", s, ctx.Err(), err)
+		}
 		return fmt.Errorf("mail: send through %s: %w", s, err)
 	}
 	return nil
+}
+
+// dial connects to the server: TLS from the first byte for smtps, plain
+// TCP (upgraded by STARTTLS later) for smtp.
+func (s *SMTPSender) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: s.timeout}
+	if !s.implicitTLS {
+		return d.DialContext(ctx, network, addr)
+	}
+	cfg := s.tlsConfig
+	if cfg == nil {
+		cfg = &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
+	}
+	td := &tls.Dialer{NetDialer: d, Config: cfg}
+	return td.DialContext(ctx, network, addr)
+}
+
+// ctxConns tracks the connections of one send so that closeAll can cut
+// them when its context ends; a connection dialled after that is closed at
+// once.
+type ctxConns struct {
+	mu     sync.Mutex
+	conns  []net.Conn
+	closed bool
+}
+
+func (c *ctxConns) dialer(dial gomail.DialContextFunc) gomail.DialContextFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.closed {
+			_ = conn.Close()
+			return nil, context.Canceled
+		}
+		c.conns = append(c.conns, conn)
+		return conn, nil
+	}
+}
+
+func (c *ctxConns) closeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, conn := range c.conns {
+		_ = conn.Close()
+	}
 }
 
 func (s *SMTPSender) options() []gomail.Option {

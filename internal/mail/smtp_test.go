@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -287,5 +288,45 @@ func TestNewSender(t *testing.T) {
 	}
 	if _, err := mail.NewSender("ftp://mail.example.com"); err == nil {
 		t.Error("NewSender accepted an ftp URL")
+	}
+}
+
+// A send whose context ends while the server stalls returns at once (the
+// connection is cut), not after the SMTP timeout: a worker shutting down
+// must not wait 10 s for a frozen mail server.
+func TestSMTPSenderReturnsWhenItsContextEndsMidConversation(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	cut := make(chan struct{})
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = conn.Write([]byte("220 mx.test ESMTP\r\n"))
+		_, _ = io.Copy(io.Discard, conn) // read EHLO and never answer, until the client hangs up
+		close(cut)
+	}()
+	s := newSender(t, "smtp://"+ln.Addr().String())
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() { done <- s.Send(ctx, testFrom, testMessage(t), "id-1") }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Send = %v, want an error wrapping context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second): // the SMTP timeout is 10 s
+		t.Fatal("Send did not return after its context was cancelled")
+	}
+	select {
+	case <-cut:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection to the stalled server was left open")
 	}
 }
