@@ -11,30 +11,44 @@ import (
 // gcraScript is the GCRA of ratelimit_gcra.go in Redis, in microseconds of
 // the Redis server's clock, for any number of checks at once. Each KEYS[i]
 // holds a bucket's theoretical arrival time (TAT); ARGV[2i-1] is its
-// emission interval in µs, ARGV[2i] its burst. The checks run in order
-// (a key may appear more than once) and each adds {allowed, remaining,
-// reset µs, retry µs} to the flat array returned.
+// emission interval in µs, ARGV[2i] its burst. The checks run in order and
+// each adds {allowed, remaining, reset µs, retry µs} to the flat array
+// returned. A key that appears more than once (a busy client, a global
+// tier) is read once and written once, with the TAT of its last admitted
+// check and a TTL equal to the time until its bucket is full again: the
+// same outcome as a GET and SET per check, for a fraction of the work.
 const gcraScript = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local out = {}
+local tats, written, order, out = {}, {}, {}, {}
 for i, key in ipairs(KEYS) do
   local emission = tonumber(ARGV[2 * i - 1])
   local offset = emission * tonumber(ARGV[2 * i])
-  local tat = now
-  local stored = redis.call('GET', key)
-  if stored then tat = math.max(tonumber(stored), now) end
+  local tat = tats[key]
+  if tat == nil then
+    tat = now
+    local stored = redis.call('GET', key)
+    if stored then tat = math.max(tonumber(stored), now) end
+    tats[key] = tat
+  end
   local nexttat = tat + emission
   local diff = now - (nexttat - offset)
   local n = #out
   if diff < 0 then
     out[n + 1], out[n + 2], out[n + 3], out[n + 4] = 0, 0, tat - now, -diff
   else
-    local ttl = nexttat - now
-    redis.call('SET', key, string.format('%.0f', nexttat), 'PX', string.format('%.0f', math.ceil(ttl / 1000)))
-    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = 1, math.floor(diff / emission), ttl, 0
+    if not written[key] then
+      written[key] = true
+      order[#order + 1] = key
+    end
+    tats[key] = nexttat
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = 1, math.floor(diff / emission), nexttat - now, 0
   end
+end
+for _, key in ipairs(order) do
+  local ttl = tats[key] - now
+  redis.call('SET', key, string.format('%.0f', tats[key]), 'PX', string.format('%.0f', math.max(1, math.ceil(ttl / 1000))))
 end
 return out
 `

@@ -3,6 +3,7 @@ package middleware_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -258,5 +259,63 @@ func BenchmarkRateLimitRedisConcurrent(b *testing.B) {
 			benchRateLimit(b, middleware.RateLimit(store, rlBenchLimit))
 			b.ReportMetric(float64(b.N)/float64(middleware.RedisStorePipelines(store)), "checks/pipeline")
 		})
+	}
+}
+
+// Checks of one key batched together (a busy client, a global tier) are
+// applied one after the other, exactly as separate calls would be: every
+// admitted check sees a distinct remaining count, and the bucket is stored
+// once with the TTL of a full refill.
+func TestRateLimitRedisStoreRepeatedKeysInABatch(t *testing.T) {
+	t.Parallel()
+	rdb := rlRedisClient(t)
+	prefix := rlPrefix(t, rdb)
+	s := middleware.NewRedisStoreWithOptions(rdb, middleware.RedisStoreOptions{Prefix: prefix})
+	t.Cleanup(func() { _ = s.Close() })
+	limit := middleware.Limit{Rate: 150, Period: time.Hour} // one token every 24 s: none comes back during the test
+
+	var mu sync.Mutex
+	remaining := map[string][]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 300 {
+		key := "k"
+		if i%3 == 2 {
+			key = "j"
+		}
+		wg.Go(func() {
+			<-start
+			res, err := s.Allow(context.Background(), key, limit)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if res.Allowed {
+				mu.Lock()
+				remaining[key] = append(remaining[key], res.Remaining)
+				mu.Unlock()
+			} else if res.RetryAfter <= 0 {
+				t.Errorf("a refused check of %s says retry after %v", key, res.RetryAfter)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for key, want := range map[string]int{"k": 150, "j": 100} {
+		got := remaining[key]
+		if len(got) != want {
+			t.Fatalf("%s: %d checks admitted, want %d", key, len(got), want)
+		}
+		slices.Sort(got)
+		for i, r := range got {
+			if r != 150-want+i {
+				t.Fatalf("%s: remaining counts %v, want each of %d..149 once", key, got, 150-want)
+			}
+		}
+		ttl, err := rdb.PTTL(context.Background(), prefix+key).Result()
+		full := time.Duration(want) * 24 * time.Second
+		if err != nil || ttl > full || ttl < full-time.Minute {
+			t.Fatalf("%s: stored with TTL %v (%v), want just under %v: the time until the bucket is full", key, ttl, err, full)
+		}
 	}
 }
