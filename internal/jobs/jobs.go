@@ -93,9 +93,11 @@ func NewClient(opts Options) (*Client, error) {
 	return &Client{river: rc, log: opts.Logger}, nil
 }
 
-// Start begins fetching and working jobs; it returns once started.
+// Start begins fetching and working jobs; it returns once started. Jobs'
+// contexts derive from ctx's values but not from its cancellation: the end
+// of ctx (a SIGTERM) must let running jobs finish, so only Stop ends them.
 func (c *Client) Start(ctx context.Context) error {
-	if err := c.river.Start(ctx); err != nil {
+	if err := c.river.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
 	return nil
@@ -109,8 +111,9 @@ func (c *Client) Stop(ctx context.Context) error {
 		return nil
 	}
 	c.log.Warn("jobs did not finish in time; cancelling them", "error", err)
-	// Longer than the SMTP timeout: a send in progress ignores cancellation
-	// until its own deadline, and must end before this one does.
+	// Longer than the SMTP timeout, as a second line of defence: a send
+	// ends as soon as its context is cancelled, and otherwise at that
+	// timeout, before this budget runs out.
 	cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelBudget)
 	defer cancel()
 	return c.river.StopAndCancel(cancelCtx)
