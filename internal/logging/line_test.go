@@ -251,3 +251,34 @@ func (s *safeBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Lines and slog records written at once to one plain writer (not safe for
+// concurrent use by itself) never interleave: run with -race.
+func TestFastLinesAndSlogShareTheWritersLock(t *testing.T) {
+	var out bytes.Buffer
+	log := logging.New(&out, logging.FormatJSON, slog.LevelInfo)
+	lines := logging.LinesFor(log)
+	key := logging.NewKey("n")
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				if g%2 == 0 {
+					lines.Start(slog.LevelInfo, "fast").Int(key, int64(i)).End(context.Background())
+				} else {
+					log.Info("slow", "n", i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(got) != 800 {
+		t.Fatalf("%d lines, want 800", len(got))
+	}
+	for _, l := range got {
+		if !strings.HasPrefix(l, `{"time":"`) || !strings.HasSuffix(l, "}") {
+			t.Fatalf("a mangled line: %q", l)
+		}
+	}
+}

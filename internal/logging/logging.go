@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 )
 
 // Format selects the output encoding.
@@ -32,9 +33,24 @@ func New(w io.Writer, format Format, level slog.Leveler) *slog.Logger {
 	}
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
 	if format == FormatJSON {
-		return slog.New(contextHandler{Handler: slog.NewJSONHandler(w, opts), fast: &Lines{w: w, level: level}})
+		// slog serialises its own writes; the direct path of Lines writes
+		// to the same w, so both go through one lock.
+		lw := &lockedWriter{w: w}
+		return slog.New(contextHandler{Handler: slog.NewJSONHandler(lw, opts), fast: &Lines{w: lw, level: level}})
 	}
 	return slog.New(contextHandler{Handler: slog.NewTextHandler(w, opts)})
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 type ctxKey struct{}
