@@ -109,6 +109,28 @@ func TestCSRFTokenFromAnotherSessionIsRefused(t *testing.T) {
 	wantStatus(t, "a token from before the login", res, body, http.StatusForbidden)
 }
 
+// An Authorization header does not exempt a form signed in by cookie from
+// the CSRF token: only API routes authenticate by that header.
+func TestAnAuthorizationHeaderDoesNotExemptCookieFormsFromCSRF(t *testing.T) {
+	t.Parallel()
+	s := newAccountServer(t, nil)
+	s.newUser(t, "ada@example.com", strongPassword)
+	ada, other := s.browser(t), s.browser(t)
+	ada.logIn("ada@example.com", strongPassword)
+	other.logIn("ada@example.com", strongPassword)
+	for _, auth := range []string{"x", "Basic eDp5", "Bearer abc"} {
+		for _, path := range []string{"/account/sessions/revoke-others", "/logout"} {
+			req := ada.formRequest(path, url.Values{})
+			req.Header.Set("Authorization", auth)
+			res, body := ada.do(req)
+			wantStatus(t, "POST "+path+" with Authorization "+auth+" and no token", res, body, http.StatusForbidden)
+		}
+	}
+	if !ada.signedIn("ada@example.com") || !other.signedIn("ada@example.com") {
+		t.Error("a refused request ended a session")
+	}
+}
+
 func TestFailedLoginShowsTheErrorWithoutThePassword(t *testing.T) {
 	t.Parallel()
 	s := newAccountServer(t, nil)

@@ -54,6 +54,21 @@ type CSRFConfig struct {
 	// and by every CSRFToken call, so it must be cheap: read what the session
 	// middleware put in the context, never the database.
 	SessionBinding func(c echo.Context) (binding string, ok bool)
+	// HeaderAuth reports whether c is a request its handler authenticates
+	// by the Authorization header alone, never by a cookie (an API route):
+	// such a request, when it carries a non-empty Authorization header,
+	// skips the token check (a browser cannot attach one cross-origin
+	// without a CORS preflight), not the origin check. nil exempts nothing:
+	// on a page authenticated by a cookie, an Authorization header must not
+	// switch the check off. CSRFHeaderAuthUnder covers a path prefix.
+	HeaderAuth func(c echo.Context) bool
+}
+
+// CSRFHeaderAuthUnder returns a CSRFConfig.HeaderAuth for the routes under
+// prefix (e.g. "/api/"), whose handlers authenticate by the Authorization
+// header whenever one is sent.
+func CSRFHeaderAuthUnder(prefix string) func(c echo.Context) bool {
+	return func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, prefix) }
 }
 
 // DefaultCSRFConfig holds every default except the Key, which has none.
@@ -137,11 +152,12 @@ func CSRF(key []byte) echo.MiddlewareFunc {
 //     ErrCSRFToken: "The form has expired or was not sent by this site.
 //     Reload the page and try again."
 //
-// A request with a non-empty Authorization header skips the token check (a
-// browser cannot attach one cross-origin without a CORS preflight), not the
-// origin check. Handlers must then authenticate by that header alone, never
-// by a cookie, or the exemption becomes a hole. Routes such as webhooks and
-// CSP reports are exempted through the Skipper by the app.
+// A request with a non-empty Authorization header skips the token check
+// (a browser cannot attach one cross-origin without a CORS preflight), not
+// the origin check, only where HeaderAuth says its handler authenticates by
+// that header alone; elsewhere the header changes nothing, so a cookie-
+// authenticated form can never be exempted by adding one. Routes such as
+// webhooks and CSP reports are exempted through the Skipper by the app.
 //
 // It panics when Key is shorter than 32 bytes, a name is invalid, a trusted
 // origin is not an origin or a proxy prefix is invalid.
@@ -170,7 +186,7 @@ func CSRFWithConfig(cfg CSRFConfig) echo.MiddlewareFunc {
 			if !origins.allows(req) {
 				return echo.NewHTTPError(http.StatusForbidden, csrfOriginMessage).SetInternal(ErrCSRFOrigin)
 			}
-			if strings.TrimSpace(req.Header.Get(echo.HeaderAuthorization)) == "" {
+			if !headerAuthenticated(c, cfg.HeaderAuth) {
 				binding, ok := state.binding(c)
 				if !ok || !signer.verify(binding, submittedToken(req, cfg)) {
 					return echo.NewHTTPError(http.StatusForbidden, csrfTokenMessage).SetInternal(ErrCSRFToken)
@@ -179,6 +195,15 @@ func CSRFWithConfig(cfg CSRFConfig) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// headerAuthenticated reports whether c carries a non-empty Authorization
+// header on a route that authenticates by it alone.
+func headerAuthenticated(c echo.Context, headerAuth func(echo.Context) bool) bool {
+	if headerAuth == nil || strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)) == "" {
+		return false
+	}
+	return headerAuth(c)
 }
 
 // CSRFToken returns a fresh token for c's current binding: each call differs

@@ -33,6 +33,8 @@ type csrfCase struct {
 func TestCSRF(t *testing.T) {
 	trustApp := func(cfg *middleware.CSRFConfig) { cfg.TrustedOrigins = []string{"https://app.example.com"} }
 	trustProxy := func(cfg *middleware.CSRFConfig) { cfg.TrustedProxies = prefixes("10.0.0.0/8") }
+	// /form stands for an API route, /account for a page signed in by cookie.
+	headerAuthForm := func(cfg *middleware.CSRFConfig) { cfg.HeaderAuth = middleware.CSRFHeaderAuthUnder("/form") }
 	skipWebhooks := func(cfg *middleware.CSRFConfig) {
 		cfg.Skipper = func(c echo.Context) bool {
 			return c.Request().Method == http.MethodPost && strings.HasPrefix(c.Path(), "/webhooks/")
@@ -124,16 +126,22 @@ func TestCSRF(t *testing.T) {
 			r.TLS = &tls.ConnectionState{}
 			return r
 		}, ""},
-		{"an Authorization header exempts from the token check", nil, func(s csrfSession) *http.Request {
+		{"without HeaderAuth an Authorization header exempts nothing", nil, func(s csrfSession) *http.Request {
+			return csrfWithHeaders(httptest.NewRequest(http.MethodPost, "/form", strings.NewReader(`{}`)), "Authorization", "Bearer abc", "Content-Type", "application/json")
+		}, csrfTokenMsg},
+		{"an Authorization header on a cookie-authenticated form exempts nothing", headerAuthForm, func(s csrfSession) *http.Request {
+			return csrfWithHeaders(httptest.NewRequest(http.MethodPost, "/account", strings.NewReader("name=x")), "Authorization", "Basic eDp5", "Content-Type", "application/x-www-form-urlencoded")
+		}, csrfTokenMsg},
+		{"an Authorization header on a HeaderAuth route exempts from the token check", headerAuthForm, func(s csrfSession) *http.Request {
 			return csrfWithHeaders(httptest.NewRequest(http.MethodPost, "/form", strings.NewReader(`{}`)), "Authorization", "Bearer abc", "Content-Type", "application/json")
 		}, ""},
-		{"an Authorization header exempts from the token check even when the cookie is sent too", nil, func(s csrfSession) *http.Request {
+		{"an Authorization header on a HeaderAuth route exempts even when the cookie is sent too", headerAuthForm, func(s csrfSession) *http.Request {
 			return csrfWithHeaders(csrfHeaderRequest(http.MethodDelete, s.cookie, ""), "Authorization", "Bearer abc")
 		}, ""},
-		{"an Authorization header does not exempt from the origin check", nil, func(s csrfSession) *http.Request {
+		{"an Authorization header does not exempt from the origin check", headerAuthForm, func(s csrfSession) *http.Request {
 			return csrfWithHeaders(httptest.NewRequest(http.MethodPost, "/form", nil), "Authorization", "Basic dTpw", "Sec-Fetch-Site", "cross-site")
 		}, csrfOriginMsg},
-		{"an empty Authorization header exempts nothing", nil, func(s csrfSession) *http.Request {
+		{"an empty Authorization header exempts nothing", headerAuthForm, func(s csrfSession) *http.Request {
 			return csrfWithHeaders(httptest.NewRequest(http.MethodPost, "/form", nil), "Authorization", " ")
 		}, csrfTokenMsg},
 		{"a route the Skipper skips is not checked", skipWebhooks, func(s csrfSession) *http.Request {
