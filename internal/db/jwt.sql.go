@@ -64,6 +64,24 @@ func (q *Queries) DeleteExpiredJWTRefreshTokens(ctx context.Context, cutoff time
 	return result.RowsAffected(), nil
 }
 
+const getJWTFamilyCreatedAt = `-- name: GetJWTFamilyCreatedAt :one
+SELECT created_at FROM jwt_families WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+`
+
+type GetJWTFamilyCreatedAtParams struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+}
+
+// When a live family's first pair was issued: the password (and second
+// factor) login every token of the family descends from.
+func (q *Queries) GetJWTFamilyCreatedAt(ctx context.Context, arg GetJWTFamilyCreatedAtParams) (time.Time, error) {
+	row := q.db.QueryRow(ctx, getJWTFamilyCreatedAt, arg.ID, arg.UserID)
+	var created_at time.Time
+	err := row.Scan(&created_at)
+	return created_at, err
+}
+
 const getJWTRefreshToken = `-- name: GetJWTRefreshToken :one
 SELECT t.jti, t.family_id, t.parent_jti, t.access_jti, t.access_expires_at, t.custom_claims, t.issued_at, t.expires_at, t.used_at, f.user_id, f.revoked_at AS family_revoked_at
 FROM jwt_refresh_tokens t

@@ -63,6 +63,39 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	wantStatus(t, "revoking the key again", res, body, http.StatusNoContent)
 }
 
+// Creating a key with an access token needs the password login behind the
+// token's family to be recent, like a session's sudo mode: a refreshed
+// token (or a stolen refresh token) from an old login cannot mint keys.
+func TestAPIKeyCreationWithAnOldTokenLoginNeedsAFreshLogin(t *testing.T) {
+	t.Parallel()
+	s := newAccountServer(t, nil)
+	s.newUser(t, "ada@example.com", strongPassword)
+	ada := s.userID(t, "ada@example.com")
+	pair := s.login(t, "ada@example.com", strongPassword)
+	newKey := map[string]any{"name": "late", "scopes": []string{"read", "write"}}
+
+	if _, err := s.pool.Exec(context.Background(),
+		`UPDATE jwt_families SET created_at = now() - interval '11 minutes' WHERE user_id = $1`, ada); err != nil {
+		t.Fatal(err)
+	}
+	res, body := s.api(t, http.MethodPost, "/api/v1/api-keys", bearer(pair.AccessToken), newKey)
+	wantAPIError(t, "a key from a token whose login is 11 minutes old", res, body, http.StatusForbidden, "sudo_required")
+	res, body = s.refresh(t, pair.RefreshToken)
+	wantStatus(t, "refreshing the old login's pair", res, body, http.StatusOK)
+	refreshed := decodeStrict[pairJSON](t, "the new pair", body)
+	res, body = s.api(t, http.MethodPost, "/api/v1/api-keys", bearer(refreshed.AccessToken), newKey)
+	wantAPIError(t, "a key from a refreshed token of that login", res, body, http.StatusForbidden, "sudo_required")
+	if n := s.count(t, `SELECT count(*) FROM api_keys WHERE user_id = $1`, ada); n != 0 {
+		t.Fatalf("%d keys were created", n)
+	}
+
+	fresh := s.login(t, "ada@example.com", strongPassword)
+	res, body = s.api(t, http.MethodPost, "/api/v1/api-keys", bearer(fresh.AccessToken), newKey)
+	wantStatus(t, "a key from a token of a fresh login", res, body, http.StatusCreated)
+	res, body = s.api(t, http.MethodPost, "/api/v1/api-keys", basicAuth("ada@example.com", strongPassword), newKey)
+	wantStatus(t, "a key with the password itself (Basic)", res, body, http.StatusCreated)
+}
+
 func TestAPIKeyScopes(t *testing.T) {
 	t.Parallel()
 	s := newAccountServer(t, nil)

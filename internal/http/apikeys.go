@@ -12,6 +12,8 @@ import (
 
 	"github.com/rampart-dev/rampart/internal/auth/apikey"
 	"github.com/rampart-dev/rampart/internal/auth/backends"
+	"github.com/rampart-dev/rampart/internal/auth/jwt"
+	"github.com/rampart-dev/rampart/internal/auth/session"
 )
 
 // apiKeyResponse is an API key in the JSON API; Key only when just created.
@@ -57,6 +59,25 @@ func handleAPIKeyList(keys *apikey.Service) echo.HandlerFunc {
 	}
 }
 
+// recentTokenLogin refuses (403 sudo_required) an access token whose
+// family's login is older than session.SudoWindow.
+func recentTokenLogin(c echo.Context, tokens *jwt.Service, u *backends.User) error {
+	if u.Token == nil {
+		return newAPIError(http.StatusForbidden, "sudo_required", "This token cannot make sensitive changes.")
+	}
+	at, err := tokens.AuthenticatedAt(c.Request().Context(), *u.Token)
+	if errors.Is(err, jwt.ErrRevoked) {
+		return newAPIError(http.StatusUnauthorized, "token_revoked", "The access token was revoked.")
+	}
+	if err != nil {
+		return err
+	}
+	if time.Since(at) > session.SudoWindow {
+		return newAPIError(http.StatusForbidden, "sudo_required", "Get a new token with your password (POST /api/v1/auth/token): creating a key needs a login in the last 10 minutes.")
+	}
+	return nil
+}
+
 // createAPIKeyRequest is the body of POST /api/v1/api-keys.
 type createAPIKeyRequest struct {
 	Name          string   `json:"name"`
@@ -66,9 +87,13 @@ type createAPIKeyRequest struct {
 
 // handleAPIKeyCreate answers POST /api/v1/api-keys with 201 and the key,
 // shown this once. An API key cannot create keys (403): a leaked key must
-// not be able to mint others that outlive its revocation; the browser's
-// session can only in sudo mode (403 sudo_required).
-func handleAPIKeyCreate(keys *apikey.Service) echo.HandlerFunc {
+// not be able to mint others that outlive its revocation. A new key is a
+// sensitive change, allowed only shortly after a password was presented
+// (403 sudo_required otherwise): Basic auth presents it; the browser's
+// session needs sudo mode, as on the page; an access token needs the login
+// that started its token family to be within session.SudoWindow, so a
+// stolen refresh token cannot be turned into a key that outlives it.
+func handleAPIKeyCreate(keys *apikey.Service, tokens *jwt.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u, _ := apiUser(c)
 		if u.Method == backends.MethodAPIKey {
@@ -78,6 +103,11 @@ func handleAPIKeyCreate(keys *apikey.Service) echo.HandlerFunc {
 		// needs sudo mode, as on the page.
 		if sess, ok := currentSession(c); u.Method == backends.MethodSession && (!ok || !sess.InSudo(time.Now())) {
 			return newAPIError(http.StatusForbidden, "sudo_required", "Confirm your password first (/account/confirm): creating a key needs a login or confirmation in the last 10 minutes.")
+		}
+		if u.Method == backends.MethodJWT {
+			if err := recentTokenLogin(c, tokens, u); err != nil {
+				return err
+			}
 		}
 		var req createAPIKeyRequest
 		if err := decodeJSON(c, &req); err != nil {

@@ -128,7 +128,7 @@ func addAPIRoutes(api *echo.Group, opts Options, u ui, limits limiters) {
 
 	api.GET("/v1/me", handleMe(a), authed...)
 	api.GET("/v1/api-keys", handleAPIKeyList(keys), authed...)
-	api.POST("/v1/api-keys", handleAPIKeyCreate(keys), authed...)
+	api.POST("/v1/api-keys", handleAPIKeyCreate(keys, tokens), authed...)
 	api.DELETE("/v1/api-keys/:id", handleAPIKeyRevoke(keys), authed...)
 }
 

@@ -66,3 +66,8 @@ DELETE FROM jwt_refresh_tokens WHERE expires_at < sqlc.arg(cutoff)::timestamptz;
 -- Removes families with no token left (all expired). For the cleanup job.
 DELETE FROM jwt_families f
 WHERE NOT EXISTS (SELECT 1 FROM jwt_refresh_tokens t WHERE t.family_id = f.id);
+
+-- name: GetJWTFamilyCreatedAt :one
+-- When a live family's first pair was issued: the password (and second
+-- factor) login every token of the family descends from.
+SELECT created_at FROM jwt_families WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL;

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/rampart-dev/rampart/internal/auth/jwt"
 )
 
 // Methods: how a User authenticated.
@@ -46,6 +48,9 @@ type User struct {
 	CredentialID string
 	// Claims are a JWT's custom claims (nil otherwise).
 	Claims map[string]any
+	// Token is the verified JWT (MethodJWT only): its family tells when
+	// the login behind it happened (jwt.Service.AuthenticatedAt).
+	Token *jwt.Claims
 }
 
 // HasScope reports whether the credential allows scope.

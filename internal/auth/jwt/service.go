@@ -178,6 +178,22 @@ func (s *Service) VerifyAccess(ctx context.Context, token string) (Claims, error
 	return c, nil
 }
 
+// AuthenticatedAt returns when the login that started the token family of
+// c happened (its first pair was issued from a password, and a second
+// factor when on): every refresh descends from it. A sensitive change made
+// with an access token is allowed only shortly after it, as with a
+// session's sudo mode. ErrRevoked when the family is revoked or gone.
+func (s *Service) AuthenticatedAt(ctx context.Context, c Claims) (time.Time, error) {
+	at, err := db.New(s.pool).GetJWTFamilyCreatedAt(ctx, db.GetJWTFamilyCreatedAtParams{ID: c.FamilyID, UserID: c.UserID})
+	if errors.Is(db.Translate(err), db.ErrNotFound) {
+		return time.Time{}, ErrRevoked
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("jwt: family login time: %w", db.Translate(err))
+	}
+	return at, nil
+}
+
 // Revoke revokes one of our tokens: an access token is put on the denylist
 // until it expires; a refresh token revokes its whole family (see
 // RevokeUser). It returns ErrInvalidToken for a token that does not verify
