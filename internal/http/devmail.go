@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/google/uuid"
@@ -107,6 +108,11 @@ func handleDevMailHTML(pool *pgxpool.Pool) echo.HandlerFunc {
 
 // listDevMail returns the newest limit mails, only to's when to is not empty.
 func listDevMail(ctx context.Context, pool *pgxpool.Pool, to string, limit int32) ([]db.MailOutbox, error) {
+	// No address holds invalid UTF-8 or a NUL, which PostgreSQL would
+	// refuse with an error: answer that there is no such thing to ask for.
+	if !utf8.ValidString(to) || strings.ContainsRune(to, 0) || len(to) > 320 {
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "to must be an email address.")
+	}
 	q := db.New(pool)
 	var rows []db.MailOutbox
 	var err error

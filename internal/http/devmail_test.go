@@ -133,6 +133,20 @@ func TestDevMailMessagesJSON(t *testing.T) {
 	}
 }
 
+// An address no mail can have (invalid UTF-8, a NUL, absurd length) is a
+// 400, never a database error.
+func TestDevMailRefusesImpossibleAddresses(t *testing.T) {
+	e, _ := devMailRouter(t)
+	for _, to := range []string{"%ff", "%00", "a%00b", "%c3%28", strings.Repeat("a", 400)} {
+		for _, path := range []string{"/dev/mail/messages", "/dev/mail"} {
+			res, body := devMailGet(t, e, path+"?to="+to)
+			if res.StatusCode != http.StatusBadRequest {
+				t.Errorf("GET %s?to=%.20s = %d, want 400: %.300s", path, to, res.StatusCode, body)
+			}
+		}
+	}
+}
+
 func TestDevMailMessagesListsAtMost100(t *testing.T) {
 	e, pool := devMailRouter(t)
 	_, err := pool.Exec(t.Context(), `
