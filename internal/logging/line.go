@@ -99,6 +99,9 @@ func (f *Lines) Start(level slog.Level, msg string) *Line {
 	b = append(b, `","level":"`...)
 	b = appendEscaped(b, level.String())
 	b = append(b, `","msg":"`...)
+	if LooksSecret(msg) { // slog's ReplaceAttr sees the message too
+		msg = Redacted
+	}
 	b = appendEscaped(b, msg)
 	l.buf = append(b, '"')
 	return l
@@ -109,7 +112,7 @@ func (l *Line) Str(k Key, v string) *Line {
 	if l == nil {
 		return nil
 	}
-	if k.redact {
+	if k.redact || LooksSecret(v) {
 		v = Redacted
 	}
 	if l.f.log != nil {
@@ -177,9 +180,7 @@ func (l *Line) End(ctx context.Context) {
 // else (groups, LogValuers, arbitrary values, floats) goes through slog's
 // own JSON handler so the bytes match exactly.
 func (l *Line) attr(a slog.Attr) {
-	if IsSensitiveKey(a.Key) && a.Value.Kind() != slog.KindGroup {
-		a = slog.String(a.Key, Redacted)
-	}
+	a = redact(nil, a)
 	key := func() {
 		l.buf = append(l.buf, `,"`...)
 		l.buf = appendEscaped(l.buf, a.Key)

@@ -50,6 +50,7 @@ var hostile = []string{
 	"", "plain", `quote " and backslash \`, "new\nline\r\ttab", "\x00\x01\x1f\x7f",
 	"<script>&amp;</script>", "invalid \xff\xfe utf-8", "\u2028line\u2029sep", "émoji 🔥 日本",
 	"truncated \xe2\x82", strings.Repeat("a", 5000),
+	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "Bearer abcdefghijklmnopqrstuvwxyz",
 }
 
 func TestFastLineMatchesSlogByteForByte(t *testing.T) {

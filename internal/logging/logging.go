@@ -26,7 +26,8 @@ const Redacted = "[REDACTED]"
 
 // New returns a logger writing to w in format at level. Every record gets the
 // attributes stored in its context with WithAttrs, and attributes whose key
-// names a secret (see IsSensitiveKey) have their value replaced by Redacted.
+// names a secret (see IsSensitiveKey) or whose string value has the shape of
+// one (LooksSecret) have their value replaced by Redacted.
 func New(w io.Writer, format Format, level slog.Leveler) *slog.Logger {
 	if level == nil {
 		level = slog.LevelInfo
@@ -111,8 +112,49 @@ func IsSensitiveKey(key string) bool {
 	return false
 }
 
+// LooksSecret reports whether a value has the shape of a credential
+// whatever it is called: a JWT (three base64url parts, the first a JSON
+// header "eyJ..."), a Rampart API key (8 hex, ".", 32 hex), a webhook
+// secret (whsec_...), or an Authorization value (Bearer/Basic ...). Logs
+// redact such values even under innocent names (?q=eyJ...).
+func LooksSecret(v string) bool {
+	v = strings.TrimSpace(v)
+	switch {
+	case len(v) < 20:
+		return false
+	case hasFoldPrefix(v, "bearer ") || hasFoldPrefix(v, "basic ") || strings.HasPrefix(v, "whsec_"):
+		return true
+	case strings.HasPrefix(v, "eyJ") && strings.Count(v, ".") == 2:
+		return allIn(v, base64URLDot)
+	case len(v) == 41 && v[8] == '.':
+		return allIn(v[:8], hexDigits) && allIn(v[9:], hexDigits)
+	}
+	return false
+}
+
+const (
+	hexDigits    = "0123456789abcdef"
+	base64URLDot = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+)
+
+func allIn(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
 func redact(_ []string, a slog.Attr) slog.Attr {
-	if a.Value.Kind() != slog.KindGroup && IsSensitiveKey(a.Key) {
+	switch k := a.Value.Kind(); {
+	case k != slog.KindGroup && IsSensitiveKey(a.Key):
+		return slog.String(a.Key, Redacted)
+	case k == slog.KindString && LooksSecret(a.Value.String()):
 		return slog.String(a.Key, Redacted)
 	}
 	return a

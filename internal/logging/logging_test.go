@@ -152,3 +152,22 @@ func TestBufferedWriterFlushesPeriodically(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestLooksSecret(t *testing.T) {
+	for v, want := range map[string]bool{
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl": true,
+		"0ce6e664.a01abd2282fd472928846bd51705e1c1":         true,
+		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw":            true,
+		"Bearer abcdefghijklmnopqrstuvwxyz":                 true,
+		"basic dXNlcjpwYXNzd29yZHBhc3N3b3Jk":                true,
+		"eyJ hello world.foo.bar":                           false,
+		"0ce6e664.A01ABD2282FD472928846BD51705E1C1":         false,
+		"a perfectly ordinary sentence, long enough":        false,
+		"short":             false,
+		"/account/sessions": false,
+	} {
+		if got := logging.LooksSecret(v); got != want {
+			t.Errorf("LooksSecret(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

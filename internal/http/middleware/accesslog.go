@@ -50,6 +50,8 @@ var DefaultSensitiveHeaders = []string{
 var DefaultSensitiveParams = []string{
 	"password", "passwd", "token", "secret", "api_key", "apikey", "access_token",
 	"refresh_token", "signature", "sig", "auth", "code", "key", "expires",
+	"pass", "pw", "pwd", "jwt", "session", "sessionid", "sid", "bearer", "id_token", "credential",
+	"credentials", "otp", "totp", "recovery_code", "csrf_token",
 }
 
 // AccessLog returns the middleware logging to logger with the default params.
@@ -117,7 +119,7 @@ func AccessLogWithConfig(cfg AccessLogConfig) echo.MiddlewareFunc {
 			}
 			for i, h := range cfg.Headers {
 				if v := req.Header.Get(h); v != "" {
-					if headerRedact[i] {
+					if headerRedact[i] || logging.LooksSecret(v) {
 						v = logging.Redacted
 					}
 					line.Str(headerKeys[i], v)
@@ -157,8 +159,9 @@ func lowerSet(names []string) map[string]bool {
 }
 
 // RedactQuery returns rawQuery with the value of every parameter whose
-// lower-cased name is in sensitive (or is a secret by logging.IsSensitiveKey)
-// replaced by [REDACTED]. An unparseable query is dropped entirely rather
+// lower-cased name is in sensitive (or is a secret by logging.IsSensitiveKey),
+// and every value shaped like a credential (logging.LooksSecret), replaced
+// by [REDACTED]. An unparseable query is dropped entirely rather
 // than logged raw.
 func RedactQuery(rawQuery string, sensitive map[string]bool) string {
 	return RedactQueryFunc(rawQuery, func(name string) bool {
@@ -174,8 +177,9 @@ func RedactQueryFunc(rawQuery string, isSensitive func(name string) bool) string
 		return "[UNPARSEABLE]"
 	}
 	for name, vs := range values {
-		if isSensitive(name) {
-			for i := range vs {
+		secretName := isSensitive(name)
+		for i := range vs {
+			if secretName || logging.LooksSecret(vs[i]) {
 				vs[i] = logging.Redacted
 			}
 		}

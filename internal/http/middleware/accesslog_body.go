@@ -69,7 +69,7 @@ func (b bodyCapture) redacted(sensitive map[string]bool) (string, bool) {
 }
 
 // redactJSON replaces the value of every object member whose name is
-// sensitive, at any depth.
+// sensitive, and every string shaped like a credential, at any depth.
 func redactJSON(v any, isSensitive func(string) bool) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -83,6 +83,10 @@ func redactJSON(v any, isSensitive func(string) bool) any {
 	case []any:
 		for i := range t {
 			t[i] = redactJSON(t[i], isSensitive)
+		}
+	case string:
+		if logging.LooksSecret(t) {
+			return logging.Redacted
 		}
 	}
 	return v

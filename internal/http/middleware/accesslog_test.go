@@ -252,6 +252,12 @@ func TestRedactQuery(t *testing.T) {
 		{"a percent-encoded sensitive name is still redacted", "pass%77ord=hunter2", "password=" + r},
 		{"a name without a value is redacted", "password", "password=" + r},
 		{"signed-link parameters are redacted", "expires=1700000000&sig=deadbeef&email=a%40b.c", "email=a%40b.c&expires=" + r + "&sig=" + r},
+		{"short spellings of secrets are redacted", "pass=a&pw=b&pwd=c&jwt=d&session=e&sid=f&page=1",
+			"jwt=" + r + "&page=1&pass=" + r + "&pw=" + r + "&pwd=" + r + "&session=" + r + "&sid=" + r},
+		{"a JWT under an innocent name is redacted", "q=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl&n=1", "n=1&q=" + r},
+		{"an API key under an innocent name is redacted", "k=0ce6e664.a01abd2282fd472928846bd51705e1c1", "k=" + r},
+		{"a bearer value is redacted", "h=Bearer+abcdefghijklmnopqrstuvwxyz", "h=" + r},
+		{"text that merely looks alike is kept", "q=eyJ+hello+world.foo.bar&id=0ce6e664", "id=0ce6e664&q=eyJ+hello+world.foo.bar"},
 		{"a bad percent escape makes the query unparseable", "a=%zz", "[UNPARSEABLE]"},
 		{"a semicolon makes the query unparseable", "a=1;b=2", "[UNPARSEABLE]"},
 	}
