@@ -99,6 +99,27 @@ func (q *Queries) GetWebhookDelivery(ctx context.Context, arg GetWebhookDelivery
 	return i, err
 }
 
+const getWebhookDeliveryByProviderID = `-- name: GetWebhookDeliveryByProviderID :one
+SELECT d.id
+FROM webhook_deliveries d
+JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE e.id = $1 AND e.user_id = $2 AND d.delivery_id = $3
+`
+
+type GetWebhookDeliveryByProviderIDParams struct {
+	EndpointID uuid.UUID
+	UserID     uuid.UUID
+	DeliveryID string
+}
+
+// The delivery an endpoint of user_id stored under the provider's delivery id.
+func (q *Queries) GetWebhookDeliveryByProviderID(ctx context.Context, arg GetWebhookDeliveryByProviderIDParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, getWebhookDeliveryByProviderID, arg.EndpointID, arg.UserID, arg.DeliveryID)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const getWebhookEndpoint = `-- name: GetWebhookEndpoint :one
 SELECT id, user_id, name, provider, secret_encrypted, key_id, previous_secret_encrypted, previous_key_id, previous_expires_at, created_at, disabled_at FROM webhook_endpoints WHERE id = $1
 `

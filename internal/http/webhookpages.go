@@ -287,18 +287,17 @@ func prettyBody(body []byte) string {
 }
 
 // handleReplay answers POST /account/webhooks/{id}/deliveries/{delivery}/replay:
-// the delivery is queued again, 303 back to the endpoint's page.
+// the delivery (named by its id or by the provider's delivery id) is queued
+// again, 303 back to the endpoint's page.
 func (p webhookPages) handleReplay(c echo.Context) error {
 	id, err := endpointID(c, "id")
 	if err != nil {
 		return err
 	}
-	did, err := endpointID(c, "delivery")
-	if err != nil {
-		return err
-	}
 	user, _ := currentUser(c)
-	if err := p.hooks.Replay(c.Request().Context(), user.ID, id, did); err != nil {
+	// {delivery} is the delivery's id, or the provider's delivery id the
+	// page shows in data-delivery-id.
+	if err := p.hooks.ReplayRef(c.Request().Context(), user.ID, id, c.Param("delivery")); err != nil {
 		return notFound(err, "delivery")
 	}
 	p.u.flashes.add(c, views.FlashSuccess, "The delivery is queued to be processed again.")

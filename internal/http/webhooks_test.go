@@ -231,6 +231,21 @@ func TestWebhookPagesManageEndpoints(t *testing.T) {
 	if n := s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'webhook_process' AND args->>'delivery_id' = $1`, did); n != 2 {
 		t.Errorf("%d jobs for the replayed delivery, want 2", n)
 	}
+	// The page names deliveries by the provider's id (data-delivery-id):
+	// that works in the replay URL too.
+	_, page = b.get("/account/webhooks/" + id)
+	if !strings.Contains(page, `data-delivery-id="evt_r0"`) {
+		t.Fatalf("the endpoint's page does not show evt_r0: %.1500s", page)
+	}
+	res, page = b.submit("/account/webhooks/"+id+"/deliveries/evt_r0/replay", nil)
+	wantRedirect(t, "replay by the provider's delivery id", res, page, "/account/webhooks/"+id)
+	if n := s.count(t, `SELECT count(*) FROM river_job WHERE kind = 'webhook_process' AND args->>'delivery_id' = $1`, did); n != 3 {
+		t.Errorf("%d jobs for the delivery replayed by its provider id, want 3", n)
+	}
+	for _, ref := range []string{"evt_nope", "%ff", strings.Repeat("x", 300)} {
+		res, page = b.submit("/account/webhooks/"+id+"/deliveries/"+ref+"/replay", nil)
+		wantStatus(t, "replay of "+ref[:min(len(ref), 10)], res, page, http.StatusNotFound)
+	}
 
 	// Another user sees none of it.
 	other := s.browser(t)
@@ -238,6 +253,10 @@ func TestWebhookPagesManageEndpoints(t *testing.T) {
 	for _, p := range []string{"/account/webhooks/" + id, "/account/webhooks/" + id + "/deliveries/" + did} {
 		res, page := other.get(p)
 		wantStatus(t, "another user's "+p, res, page, http.StatusNotFound)
+	}
+	for _, ref := range []string{did, "evt_r0"} {
+		res, page = other.submit("/account/webhooks/"+id+"/deliveries/"+ref+"/replay", nil)
+		wantStatus(t, "replaying another user's delivery "+ref, res, page, http.StatusNotFound)
 	}
 	res, page = other.submit("/account/webhooks/"+id+"/delete", nil)
 	wantStatus(t, "deleting another user's endpoint", res, page, http.StatusNotFound)

@@ -3,7 +3,10 @@ package inbound
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -87,6 +90,35 @@ func (s *Service) Delivery(ctx context.Context, userID, endpointID, id uuid.UUID
 // Replay processes a delivery again: it goes back to received and a new
 // job is queued, in one transaction. ErrNotFound.
 func (s *Service) Replay(ctx context.Context, userID, endpointID, id uuid.UUID) error {
+	return s.replay(ctx, userID, endpointID, id)
+}
+
+// ReplayRef is Replay for a delivery named either by its id or by the
+// provider's delivery id (what the endpoint's page shows as
+// data-delivery-id). ErrNotFound when neither names a delivery of the
+// endpoint, or the endpoint is not userID's.
+func (s *Service) ReplayRef(ctx context.Context, userID, endpointID uuid.UUID, ref string) error {
+	if id, err := uuid.Parse(ref); err == nil {
+		if err := s.replay(ctx, userID, endpointID, id); !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	if ref == "" || len(ref) > 255 || !utf8.ValidString(ref) || strings.ContainsRune(ref, 0) {
+		return ErrNotFound
+	}
+	id, err := db.New(s.cfg.Pool).GetWebhookDeliveryByProviderID(ctx, db.GetWebhookDeliveryByProviderIDParams{
+		EndpointID: endpointID, UserID: userID, DeliveryID: ref,
+	})
+	if errors.Is(db.Translate(err), db.ErrNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return dbErr("replay: find delivery", err)
+	}
+	return s.replay(ctx, userID, endpointID, id)
+}
+
+func (s *Service) replay(ctx context.Context, userID, endpointID, id uuid.UUID) error {
 	return db.WithTx(ctx, s.cfg.Pool, func(q *db.Queries) error {
 		n, err := q.ResetWebhookDeliveryForReplay(ctx, db.ResetWebhookDeliveryForReplayParams{ID: id, EndpointID: endpointID, UserID: userID})
 		if err != nil {

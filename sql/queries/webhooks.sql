@@ -110,3 +110,10 @@ WHERE subscriptions.user_id = EXCLUDED.user_id
 
 -- name: ListUserSubscriptions :many
 SELECT * FROM subscriptions WHERE user_id = $1 ORDER BY updated_at DESC;
+
+-- name: GetWebhookDeliveryByProviderID :one
+-- The delivery an endpoint of user_id stored under the provider's delivery id.
+SELECT d.id
+FROM webhook_deliveries d
+JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE e.id = sqlc.arg(endpoint_id) AND e.user_id = sqlc.arg(user_id) AND d.delivery_id = sqlc.arg(delivery_id);
