@@ -239,3 +239,40 @@ func TestAPILimitIsPerCredential(t *testing.T) {
 	res, body = s.api(t, http.MethodGet, "/api/v1/me", token, nil)
 	wantStatus(t, "the token the keys were created with (its third call)", res, body, http.StatusOK)
 }
+
+// Under /api a known path with the wrong method is 405 with Allow (a plain
+// OPTIONS is 204 with Allow), an unknown path 404, all in JSON.
+func TestAPIWrongMethodsAnswer405(t *testing.T) {
+	t.Parallel()
+	s := newAccountServer(t, nil)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{http.MethodPut, "/api/v1/me", http.StatusMethodNotAllowed, "GET, OPTIONS"},
+		{http.MethodPost, "/api/v1/me", http.StatusMethodNotAllowed, "GET, OPTIONS"},
+		{http.MethodGet, "/api/v1/auth/token", http.StatusMethodNotAllowed, "POST, OPTIONS"},
+		{http.MethodDelete, "/api/v1/auth/token", http.StatusMethodNotAllowed, "POST, OPTIONS"},
+		{http.MethodPost, "/api/openapi.json", http.StatusMethodNotAllowed, "GET, OPTIONS"},
+		{http.MethodPatch, "/api/v1/api-keys/1", http.StatusMethodNotAllowed, "DELETE, OPTIONS"},
+		{http.MethodPut, "/api/v1/api-keys", http.StatusMethodNotAllowed, "GET, POST, OPTIONS"},
+		{http.MethodOptions, "/api/v1/auth/token", http.StatusNoContent, "POST, OPTIONS"},
+		{http.MethodGet, "/api/v1/nothing-here", http.StatusNotFound, ""},
+		{http.MethodPost, "/api/v2/me", http.StatusNotFound, ""},
+	} {
+		what := tc.method + " " + tc.path
+		res, body := s.api(t, tc.method, tc.path, "", nil)
+		switch tc.status {
+		case http.StatusMethodNotAllowed:
+			wantAPIError(t, what, res, body, tc.status, "method_not_allowed")
+		case http.StatusNotFound:
+			wantAPIError(t, what, res, body, tc.status, "not_found")
+		default:
+			wantStatus(t, what, res, body, tc.status)
+		}
+		if got := res.Header.Get("Allow"); got != tc.allow {
+			t.Errorf("%s: Allow %q, want %q", what, got, tc.allow)
+		}
+	}
+}

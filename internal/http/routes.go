@@ -98,6 +98,39 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	if opts.Accounts != nil && opts.APIKeys != nil && opts.Tokens != nil && opts.Perms != nil {
 		addAPIRoutes(api, opts, u, limits)
 	}
+	// The group's catch-all would answer 404 even where only the method is
+	// wrong; this one tells 404 from 405 as Echo does outside a group.
+	api.RouteNotFound("/*", apiRouteMissing(e))
+}
+
+// apiMethods are the methods apiRouteMissing looks for.
+var apiMethods = [...]string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+}
+
+// apiRouteMissing answers an /api path that no route serves with the
+// request's method: 405 with Allow when other methods are served there (a
+// plain OPTIONS gets 204 with Allow), else 404.
+func apiRouteMissing(e *echo.Echo) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		allow := make([]string, 0, len(apiMethods)+1)
+		for _, m := range apiMethods {
+			probe := e.NewContext(r, nil)
+			e.Router().Find(m, echo.GetPath(r), probe)
+			if p := probe.Path(); p != "" && p != "/api/*" && p != "/api" && probe.Get(echo.ContextKeyHeaderAllow) == nil {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			return echo.ErrNotFound
+		}
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(append(allow, http.MethodOptions), ", "))
+		if r.Method == http.MethodOptions {
+			return c.NoContent(http.StatusNoContent)
+		}
+		return echo.ErrMethodNotAllowed
+	}
 }
 
 // apiRealm names the protection space in WWW-Authenticate challenges.
