@@ -95,36 +95,38 @@ func (s *Standard) Verify(h http.Header, body []byte, secrets [][]byte) (Deliver
 	return Delivery{ID: id, EventType: eventType(event.Type), Timestamp: t}, nil
 }
 
-// parseStandardSignatures returns the v1 signatures of a webhook-signature
-// value. Runs of white space separate entries. It returns ErrMissingSignature when
-// there is no v1 entry, and ErrMalformedSignature for an entry without a
-// comma, a v1 signature that is not the padded base64 of 32 bytes, or more
-// than MaxSignatures entries.
+// parseStandardSignatures returns the well-formed v1 signatures of a
+// webhook-signature value. Runs of white space separate entries. As in the
+// reference libraries, an entry that cannot match (another version, no
+// comma, a v1 signature that is not the padded base64 of 32 bytes) is
+// passed over, so it cannot void a valid one beside it. It returns
+// ErrMissingSignature when there is no v1 entry, ErrMalformedSignature when
+// no v1 entry is well-formed or there are more than MaxSignatures entries.
 func parseStandardSignatures(v string) ([][]byte, error) {
 	var sigs [][]byte
-	count := 0
+	count, v1 := 0, 0
 	for entry := range strings.FieldsSeq(v) {
 		if count++; count > MaxSignatures {
 			return nil, malformed("too many signatures")
 		}
 		version, sig, ok := strings.Cut(entry, ",")
-		if !ok || version == "" {
-			return nil, malformed("an entry is not version,signature")
-		}
-		if version != standardVersion {
+		if !ok || version != standardVersion {
 			continue
 		}
-		if len(sig) != base64.StdEncoding.EncodedLen(macSize) {
-			return nil, malformed("the signature has the wrong length")
+		if v1++; len(sig) != base64.StdEncoding.EncodedLen(macSize) {
+			continue
 		}
 		b, err := base64.StdEncoding.Strict().DecodeString(sig)
 		if err != nil || len(b) != macSize {
-			return nil, malformed("the signature is not the base64 of an HMAC-SHA256")
+			continue
 		}
 		sigs = append(sigs, b)
 	}
-	if len(sigs) == 0 {
+	switch {
+	case v1 == 0:
 		return nil, ErrMissingSignature
+	case len(sigs) == 0:
+		return nil, malformed("no entry is a v1 signature: the base64 of an HMAC-SHA256")
 	}
 	return sigs, nil
 }
