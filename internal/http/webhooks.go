@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/rampart-dev/rampart/internal/inbound"
+	"github.com/rampart-dev/rampart/internal/webhook"
 )
 
 // receiptResponse answers a delivery.
@@ -41,6 +42,10 @@ func handleWebhook(hooks *inbound.Service) echo.HandlerFunc {
 		switch {
 		case errors.Is(err, inbound.ErrUnknownEndpoint):
 			return newAPIError(http.StatusNotFound, "not_found", "No such webhook endpoint.")
+		case errors.Is(err, webhook.ErrMissingDeliveryID):
+			// Signed (and fresh), but nothing tells this delivery from a
+			// retry of it: refused, stored nowhere, and said so.
+			return newAPIError(http.StatusBadRequest, "missing_delivery_id", "The signature is valid but the delivery carries no usable delivery id (see the provider's delivery id header or body field).")
 		case errors.Is(err, inbound.ErrUnverified):
 			return newAPIError(http.StatusUnauthorized, "invalid_signature", "The signature is missing, wrong or too old.")
 		case err != nil:

@@ -64,6 +64,7 @@ func TestWebhookDeliveriesThroughTheRouter(t *testing.T) {
 	}
 
 	// Refusals store nothing.
+	noID, nullID := []byte(`{"type":"invoice.paid"}`), []byte(`{"id":null,"type":"invoice.paid"}`)
 	for name, tc := range map[string]struct {
 		path   string
 		h      http.Header
@@ -77,6 +78,10 @@ func TestWebhookDeliveriesThroughTheRouter(t *testing.T) {
 		"an unknown endpoint":   {"/webhooks/00000000-0000-4000-8000-000000000000", webhook.SignStripe([]byte(secret), body, time.Now()), body, http.StatusNotFound},
 		"a malformed endpoint":  {"/webhooks/not-a-uuid", webhook.SignStripe([]byte(secret), body, time.Now()), body, http.StatusNotFound},
 		"a body over the limit": {path, webhook.SignStripe([]byte(secret), body, time.Now()), bytes.Repeat([]byte("a"), defaultBodyLimit+1), http.StatusRequestEntityTooLarge},
+		// Signed and fresh, but with nothing to tell it from a retry of itself.
+		"a signed body without an id":  {path, webhook.SignStripe([]byte(secret), noID, time.Now()), noID, http.StatusBadRequest},
+		"a signed body with a null id": {path, webhook.SignStripe([]byte(secret), nullID, time.Now()), nullID, http.StatusBadRequest},
+		"no id, wrongly signed":        {path, webhook.SignStripe([]byte("whsec_wrong"), noID, time.Now()), noID, http.StatusUnauthorized},
 	} {
 		res, out := s.deliver(t, tc.path, tc.h, tc.body)
 		wantStatus(t, name, res, out, tc.status)
