@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -53,8 +54,15 @@ func handleToken(accounts *account.Service, tokens *jwt.Service) echo.HandlerFun
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
-		if req.Email == "" || req.Password == "" || len(req.Email) > maxEmailBytes || len(req.Password) > maxPasswordBytes || len(req.TOTPCode) > maxCodeBytes {
+		switch {
+		case req.Email == "" || req.Password == "":
 			return newAPIError(http.StatusBadRequest, "bad_request", "email and password are required.")
+		case len(req.Email) > maxEmailBytes:
+			return newAPIError(http.StatusBadRequest, "bad_request", fmt.Sprintf("email is longer than %d bytes.", maxEmailBytes))
+		case len(req.Password) > maxPasswordBytes:
+			return newAPIError(http.StatusBadRequest, "bad_request", fmt.Sprintf("password is longer than %d bytes.", maxPasswordBytes))
+		case len(req.TOTPCode) > maxCodeBytes:
+			return newAPIError(http.StatusBadRequest, "bad_request", fmt.Sprintf("totp_code is longer than %d bytes.", maxCodeBytes))
 		}
 		ctx := c.Request().Context()
 		u, err := accounts.APILogin(ctx, req.Email, req.Password, req.TOTPCode, requestMeta(c))

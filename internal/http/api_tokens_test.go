@@ -78,10 +78,19 @@ func TestAPITokenEndpointsRefuseBadBodies(t *testing.T) {
 	}
 	long := map[string]string{"email": "ada@example.com", "password": strings.Repeat("p", 1025)}
 	res, body := s.api(t, http.MethodPost, "/api/v1/auth/token", "", long)
-	wantAPIError(t, "a password over 1024 bytes", res, body, http.StatusBadRequest, "bad_request")
+	if msg := wantAPIError(t, "a password over 1024 bytes", res, body, http.StatusBadRequest, "bad_request"); !strings.Contains(msg, "password is longer") {
+		t.Errorf("message %q does not say the password is too long", msg)
+	}
+	long = map[string]string{"email": strings.Repeat("e", 1025) + "@example.com", "password": "x"}
+	res, body = s.api(t, http.MethodPost, "/api/v1/auth/token", "", long)
+	if msg := wantAPIError(t, "an email over 1024 bytes", res, body, http.StatusBadRequest, "bad_request"); !strings.Contains(msg, "email is longer") {
+		t.Errorf("message %q does not say the email is too long", msg)
+	}
 	long = map[string]string{"email": "ada@example.com", "password": "x", "totp_code": strings.Repeat("1", 33)}
 	res, body = s.api(t, http.MethodPost, "/api/v1/auth/token", "", long)
-	wantAPIError(t, "a totp_code over 32 bytes", res, body, http.StatusBadRequest, "bad_request")
+	if msg := wantAPIError(t, "a totp_code over 32 bytes", res, body, http.StatusBadRequest, "bad_request"); !strings.Contains(msg, "totp_code is longer") {
+		t.Errorf("message %q does not say the code is too long", msg)
+	}
 
 	req := apiRequest(t, http.MethodPost, "/api/v1/auth/token", "", `{"email":"ada@example.com","password":"x"}`)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
