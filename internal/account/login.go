@@ -186,6 +186,18 @@ func (s *Service) StartSession(ctx context.Context, userID uuid.UUID, meta Reque
 	return token, sess, nil
 }
 
+// RenewSession gives the session sessionID of userID a new cookie value and
+// returns it; the old one stops working. Called after a privilege change
+// (sudo confirmation, two-factor on or off) so that a token captured before
+// it is worth nothing after. ErrNotFound when the session is gone.
+func (s *Service) RenewSession(ctx context.Context, userID, sessionID uuid.UUID) (string, error) {
+	token, err := s.cfg.Sessions.Renew(ctx, nil, userID, sessionID)
+	if err != nil {
+		return "", sessionErr("renew session", err)
+	}
+	return token, nil
+}
+
 // CurrentUser resolves a session cookie value to its live session and user
 // (touching last-seen at most once a minute). ErrNotFound when there is none.
 func (s *Service) CurrentUser(ctx context.Context, token string) (User, session.Session, error) {

@@ -248,6 +248,35 @@ func (q *Queries) ListLiveUserSessions(ctx context.Context, arg ListLiveUserSess
 	return items, nil
 }
 
+const renewSessionToken = `-- name: RenewSessionToken :execrows
+UPDATE sessions
+SET token_hash = $1
+WHERE id = $2 AND user_id = $3 AND expires_at > $4
+`
+
+type RenewSessionTokenParams struct {
+	TokenHash []byte
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Now       time.Time
+}
+
+// Gives a live session a new token (its cookie value) in place of the old
+// one, which stops working at once: the session itself, its flags and its
+// lifetime stay.
+func (q *Queries) RenewSessionToken(ctx context.Context, arg RenewSessionTokenParams) (int64, error) {
+	result, err := q.db.Exec(ctx, renewSessionToken,
+		arg.TokenHash,
+		arg.ID,
+		arg.UserID,
+		arg.Now,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setSessionSecondFactor = `-- name: SetSessionSecondFactor :execrows
 UPDATE sessions
 SET second_factor_at = $1

@@ -156,6 +156,24 @@ func sessionToken(c echo.Context) (string, bool) {
 
 // csrfSessionBinding binds CSRF tokens to the session id, so logging in or
 // out changes every token and a token never works in another session.
+// renewSession gives the current session a new cookie value after a
+// privilege change (the old value stops working) and sets the cookie.
+// Tokens rendered for CSRF stay valid: they are bound to the session's id,
+// which does not change.
+func renewSession(c echo.Context, accounts *account.Service, u ui) error {
+	user, _ := currentUser(c)
+	sess, ok := currentSession(c)
+	if !ok {
+		return nil
+	}
+	token, err := accounts.RenewSession(c.Request().Context(), user.ID, sess.ID)
+	if err != nil {
+		return err
+	}
+	u.cookie.set(c, token)
+	return nil
+}
+
 func csrfSessionBinding(c echo.Context) (string, bool) {
 	s, ok := currentSession(c)
 	if !ok {

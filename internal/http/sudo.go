@@ -92,6 +92,9 @@ func handleSudo(accounts *account.Service, u ui) echo.HandlerFunc {
 		if len(form.Errors) > 0 {
 			return render(c, http.StatusUnprocessableEntity, pages.Sudo(u.page(c, "Confirm it's you"), form))
 		}
+		if err := renewSession(c, accounts, u); err != nil {
+			return err
+		}
 		u.flashes.add(c, views.FlashSuccess, "Thanks. For the next 10 minutes you can make sensitive changes without confirming again.")
 		to := form.Next
 		if to == "" {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sudoConfirmed says whether email has a session with a sudo confirmation.
@@ -140,4 +141,44 @@ func TestSudoRefusesARecoveryCodeWithoutUsingItUp(t *testing.T) {
 	other.startLogin("ada@example.com", strongPassword, "")
 	res, body = other.submit("/login/2fa", url.Values{"code": {en.codes[0]}})
 	wantRedirect(t, "the recovery code refused for sudo, at login", res, body, "/account")
+}
+
+// A privilege change gives the session a new cookie value: the value from
+// before stops working, and the browser that made the change stays signed
+// in (its CSRF tokens too: they are bound to the session, not the value).
+func TestPrivilegeChangesRenewTheSessionToken(t *testing.T) {
+	t.Parallel()
+	s := newAccountServer(t, nil)
+	b := s.browser(t)
+	b.signUp("ada@example.com", strongPassword)
+	check := func(what string, change func()) {
+		t.Helper()
+		before := b.cookie("session")
+		change()
+		after := b.cookie("session")
+		if after == "" || after == before {
+			t.Fatalf("%s: the session cookie was not renewed", what)
+		}
+		old := s.browser(t)
+		old.setCookie("session", before)
+		if old.signedIn("ada@example.com") {
+			t.Errorf("%s: the cookie value from before still works", what)
+		}
+		if !b.signedIn("ada@example.com") {
+			t.Errorf("%s: the browser that made the change was signed out", what)
+		}
+	}
+	check("a sudo confirmation", func() {
+		res, body := b.submit(PathSudo, url.Values{"password": {strongPassword}})
+		wantRedirect(t, "confirming the password", res, body, "/account")
+	})
+	check("two-factor on", func() { b.enrollTwoFactor(time.Now()) })
+	check("two-factor off", func() {
+		res, body := b.submit("/account/2fa/disable", url.Values{"password": {strongPassword}})
+		wantRedirect(t, "turning two-factor off", res, body, pathTwoFactor)
+	})
+	n := s.count(t, `SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'ada@example.com'`)
+	if n != 1 {
+		t.Errorf("%d sessions after the changes, want the one, renewed", n)
+	}
 }

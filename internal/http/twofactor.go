@@ -83,6 +83,9 @@ func handleEnrollConfirm(accounts *account.Service, u ui) echo.HandlerFunc {
 			codes, err := accounts.ConfirmEnrollment(ctx, user.ID, sess.ID, code, requestMeta(c))
 			switch {
 			case err == nil:
+				if err := renewSession(c, accounts, u); err != nil {
+					return err
+				}
 				return renderRecoveryCodes(c, u, codes, false)
 			case errors.Is(err, account.ErrNoEnrollment):
 				u.flashes.add(c, views.FlashWarning, "That setup has expired. Please start again.")
@@ -166,6 +169,9 @@ func handleDisableTwoFactor(accounts *account.Service, u ui) echo.HandlerFunc {
 		}
 		if errs != nil {
 			return renderTwoFactor(c, accounts, u, http.StatusUnprocessableEntity, views.DisableTwoFactorForm{Errors: errs})
+		}
+		if err := renewSession(c, accounts, u); err != nil {
+			return err
 		}
 		u.flashes.add(c, views.FlashSuccess, "Two-factor authentication is off. Every other device was signed out.")
 		return redirect(c, pathTwoFactor)

@@ -56,3 +56,11 @@ RETURNING *;
 -- Ends every session of the user but keep; uuid.Nil (no session has that id)
 -- ends them all.
 DELETE FROM sessions WHERE user_id = sqlc.arg(user_id) AND id <> sqlc.arg(keep);
+
+-- name: RenewSessionToken :execrows
+-- Gives a live session a new token (its cookie value) in place of the old
+-- one, which stops working at once: the session itself, its flags and its
+-- lifetime stay.
+UPDATE sessions
+SET token_hash = sqlc.arg(token_hash)
+WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id) AND expires_at > sqlc.arg(now);

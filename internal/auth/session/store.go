@@ -151,6 +151,24 @@ func (s *Store) SetSudo(ctx context.Context, q *db.Queries, userID, id uuid.UUID
 	return nil
 }
 
+// Renew gives session id of userID a new token through q (nil: the Store's
+// pool) and returns it: the old cookie value stops working at once, while
+// the session (its id, second-factor and sudo marks, and expiry) goes on.
+// It is how a session is "replaced on privilege change" without signing
+// anyone out: a token captured before the change is worth nothing after
+// it. ErrNotFound when the session is not theirs, gone or expired.
+func (s *Store) Renew(ctx context.Context, q *db.Queries, userID, id uuid.UUID) (string, error) {
+	token, hash := newToken()
+	n, err := s.queries(q).RenewSessionToken(ctx, db.RenewSessionTokenParams{TokenHash: hash, ID: id, UserID: userID, Now: s.now()})
+	if err != nil {
+		return "", translate("renew", err)
+	}
+	if n == 0 {
+		return "", ErrNotFound
+	}
+	return token, nil
+}
+
 // Revoke ends session id of userID (ErrNotFound when not theirs or gone).
 // A nil q runs on the Store's pool.
 func (s *Store) Revoke(ctx context.Context, q *db.Queries, userID, id uuid.UUID) error {

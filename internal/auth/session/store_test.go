@@ -372,3 +372,28 @@ func TestSecondFactorTimeIsRecordedForTheOwnerOnly(t *testing.T) {
 		t.Errorf("Get of another user's session = %v, want ErrNotFound", err)
 	}
 }
+
+func TestRenewReplacesTheTokenOfTheSameSession(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ada, bob := f.user(t, "ada@example.com"), f.user(t, "bob@example.com")
+	old, sess := f.create(t, ada)
+	if _, err := f.store.Renew(t.Context(), nil, bob, sess.ID); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("Renew of another user's session = %v, want ErrNotFound", err)
+	}
+	token, err := f.store.Renew(t.Context(), nil, ada, sess.ID)
+	if err != nil || token == old || !session.WellFormed(token) {
+		t.Fatalf("Renew = %q, %v: want a new well-formed token", token, err)
+	}
+	if _, err := f.store.Lookup(t.Context(), old); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("the old token still finds a session: %v", err)
+	}
+	got, err := f.store.Lookup(t.Context(), token)
+	if err != nil || got.ID != sess.ID || !got.ExpiresAt.Equal(sess.ExpiresAt) {
+		t.Errorf("the new token finds %+v, %v: want the same session, same expiry", got, err)
+	}
+	f.clock.Advance(31 * 24 * time.Hour)
+	if _, err := f.store.Renew(t.Context(), nil, ada, sess.ID); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("Renew of an expired session = %v, want ErrNotFound", err)
+	}
+}
