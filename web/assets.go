@@ -150,6 +150,13 @@ func (a *Assets) Handler() http.Handler {
 	return http.HandlerFunc(a.serve)
 }
 
+// Has reports whether urlPath (e.g. "/static/app.css") names an asset, so
+// a router can answer the others with its own 404 page.
+func (a *Assets) Has(urlPath string) bool {
+	name, ok := strings.CutPrefix(urlPath, Prefix)
+	return ok && a.files[name] != nil
+}
+
 func (a *Assets) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")

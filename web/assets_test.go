@@ -441,3 +441,18 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.header }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
+
+func TestHasKnowsExactlyTheServedURLs(t *testing.T) {
+	a := newTestAssets(t)
+	for path, want := range map[string]bool{
+		a.URL("css/app.css"):   true,
+		"/static/css/app.css":  false, // unhashed names are not served
+		"/static/":             false,
+		"/static/../assets.go": false,
+		strings.TrimPrefix(a.URL("css/app.css"), "/static"): false,
+	} {
+		if got := a.Has(path); got != want {
+			t.Errorf("Has(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

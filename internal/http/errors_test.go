@@ -36,6 +36,9 @@ func TestUnknownPathsAnswer404(t *testing.T) {
 		{"a path under /api/ gets a JSON error", http.MethodGet, "/api/v1/nothing-here", "", true},
 		{"a path under /api/ gets a JSON error even from a browser", http.MethodGet, "/api/v1/nothing-here", "text/html", true},
 		{"an unknown POST gets a 404 too", http.MethodPost, "/no/such/form", "", false},
+		{"a missing asset gets the HTML error page", http.MethodGet, "/static/no-such.css", "text/html", false},
+		{"the asset directory gets the HTML error page", http.MethodGet, "/static/", "", false},
+		{"a traversal under /static gets the HTML error page", http.MethodGet, "/static/..%2f..%2fgo.mod", "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,7 +49,13 @@ func addRoutes(e *echo.Echo, opts Options, m *metrics) {
 	// Probes and assets: no limit, no session.
 	getAndHead(e, "/health", handleHealth())
 	getAndHead(e, "/ready", handleReady(opts.Pool, opts.Redis))
-	getAndHead(e, "/static/*", echo.WrapHandler(opts.Assets.Handler()))
+	assets := echo.WrapHandler(opts.Assets.Handler())
+	getAndHead(e, "/static/*", func(c echo.Context) error {
+		if !opts.Assets.Has(c.Request().URL.Path) {
+			return echo.ErrNotFound // the app's error page, not a bare one
+		}
+		return assets(c)
+	})
 
 	// Operators only: the address check runs before anything else. It is
 	// route middleware, not a Group("", ...): Echo v4's Group.Use registers a
