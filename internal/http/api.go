@@ -1,12 +1,16 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,13 +27,20 @@ func decodeJSON(c echo.Context, v any) error {
 	if err != nil || mt != echo.MIMEApplicationJSON {
 		return newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	if err != nil {
+		return newAPIError(http.StatusBadRequest, "bad_request", "The body could not be read.")
+	}
+	if msg := checkJSONKeys(body, v); msg != "" {
+		return newAPIError(http.StatusBadRequest, "bad_request", msg)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return echo.ErrStatusRequestEntityTooLarge
-		}
 		return newAPIError(http.StatusBadRequest, "bad_request", "The body is not the JSON object this endpoint expects.")
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -37,6 +48,72 @@ func decodeJSON(c echo.Context, v any) error {
 	}
 	return nil
 }
+
+// checkJSONKeys refuses what encoding/json would quietly accept in a
+// request object: a member given twice (the last would win, where another
+// parser in front of us may have read the first) and a name that matches a
+// field only case-insensitively ("EMAIL" for "email"). It returns a message
+// for the client, or "" when body is not an object (Decode says so) or its
+// names are fine. v points to the struct the body is decoded into.
+func checkJSONKeys(body []byte, v any) string {
+	names := jsonFieldNames(reflect.TypeOf(v))
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	seen := make(map[string]bool, len(names))
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			return ""
+		}
+		if seen[key] {
+			return fmt.Sprintf("The member %q is given more than once.", key)
+		}
+		seen[key] = true
+		if names != nil && !names[key] {
+			return fmt.Sprintf("The member %q is not one this endpoint takes (names are case-sensitive).", key)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+// jsonFieldNames returns the JSON member names of the struct t points to,
+// or nil for other types.
+func jsonFieldNames(t reflect.Type) map[string]bool {
+	if cached, ok := jsonNames.Load(t); ok {
+		return cached.(map[string]bool)
+	}
+	var names map[string]bool
+	if t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct {
+		names = map[string]bool{}
+		st := t.Elem()
+		for i := range st.NumField() {
+			f := st.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch name {
+			case "-":
+				continue
+			case "":
+				name = f.Name
+			}
+			names[name] = true
+		}
+	}
+	jsonNames.Store(t, names)
+	return names
+}
+
+// jsonNames caches jsonFieldNames by type.
+var jsonNames sync.Map
 
 // tokenRequest is the body of POST /api/v1/auth/token.
 type tokenRequest struct {

@@ -92,6 +92,19 @@ func TestAPITokenEndpointsRefuseBadBodies(t *testing.T) {
 		t.Errorf("message %q does not say the code is too long", msg)
 	}
 
+	// What encoding/json would quietly accept, and a parser in front of us
+	// might read differently, is refused.
+	for body, want := range map[string]string{
+		`{"email":"nobody@example.com","email":"ada@example.com","password":"x"}`: "more than once",
+		`{"EMAIL":"ada@example.com","Password":"x"}`:                              "case-sensitive",
+		`{"email":"ada@example.com","password":"x","password":"y"}`:               "more than once",
+	} {
+		res, out := s.do(t, apiRequest(t, http.MethodPost, "/api/v1/auth/token", "", body))
+		if msg := wantAPIError(t, body, res, out, http.StatusBadRequest, "bad_request"); !strings.Contains(msg, want) {
+			t.Errorf("%s: message %q, want it to say %q", body, msg, want)
+		}
+	}
+
 	req := apiRequest(t, http.MethodPost, "/api/v1/auth/token", "", `{"email":"ada@example.com","password":"x"}`)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	res, body = s.do(t, req)
