@@ -13,14 +13,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/rampart-dev/rampart/internal/auth/keys"
-	"github.com/rampart-dev/rampart/internal/auth/perms"
+	"github.com/rampart-dev/rampart/internal/app"
 	"github.com/rampart-dev/rampart/internal/config"
 	"github.com/rampart-dev/rampart/internal/db"
-	apphttp "github.com/rampart-dev/rampart/internal/http"
 	"github.com/rampart-dev/rampart/internal/jobs"
-	"github.com/rampart-dev/rampart/internal/mail"
-	"github.com/rampart-dev/rampart/web"
 )
 
 // Server timeouts (DESIGN.md): a slow-header client is cut after 5 s; bodies
@@ -61,61 +57,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 
 	// The job client always exists, so requests can queue jobs (mail) in
 	// their transactions; it works jobs only when WORKER_IN_PROCESS is on.
-	sender, err := mail.NewSender(cfg.SMTPURL)
+	application, err := app.New(cfg, pool, rdb, log)
 	if err != nil {
 		return err
 	}
-	jobsClient, err := jobs.NewClient(jobs.Options{Pool: pool, Logger: log, MailSender: sender, MailFrom: cfg.MailFrom})
-	if err != nil {
-		return err
-	}
-	apiKeys, err := newAPIKeys(cfg, pool, rdb, log)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = apiKeys.Close() }()
-	tokens, err := newTokens(cfg, pool, rdb)
-	if err != nil {
-		return err
-	}
-	box, err := newSealBox(cfg) // TOTP and webhook secrets at rest
-	if err != nil {
-		return err
-	}
-	accounts, err := newAccounts(cfg, pool, box, mail.NewOutbox(jobsClient.River()), tokens.RevokeUser, log)
-	if err != nil {
-		return err
-	}
-	hooks, err := newWebhooks(cfg, pool, box, jobsClient, log)
-	if err != nil {
-		return err
-	}
-
-	assets, err := web.NewAssets()
-	if err != nil {
-		return err
-	}
-	csrfKey, err := keys.Derive(cfg.SecretKey, keys.CSRF)
-	if err != nil {
-		return err
-	}
-	handler, err := apphttp.NewHandler(apphttp.Options{
-		Logger: log, Pool: pool, Redis: rdb, Assets: assets, Registry: apphttp.NewRegistry(),
-		TrustedProxies: cfg.TrustedProxies, AdminAllowedCIDRs: cfg.AdminAllowedCIDRs,
-		Production: cfg.IsProduction(), BaseURL: cfg.BaseURL, CSRFKey: csrfKey,
-		CORSAllowedOrigins:         cfg.CORSAllowedOrigins,
-		RateLimitRequestsPerMinute: cfg.RateLimitRequestsPerMinute,
-		RateLimitAuthPerMinute:     cfg.RateLimitAuthPerMinute,
-		RateLimitAPIPerHour:        cfg.RateLimitAPIPerHour,
-		Accounts:                   accounts,
-		APIKeys:                    apiKeys,
-		Tokens:                     tokens,
-		Perms:                      perms.NewStore(pool),
-		Webhooks:                   hooks,
-	})
-	if err != nil {
-		return err
-	}
+	defer func() { _ = application.Close() }()
+	handler, jobsClient := application.Handler, application.Jobs
 
 	var worker *jobs.Client
 	if cfg.WorkerInProcess {

@@ -9,27 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/rampart-dev/rampart/internal/account"
-	"github.com/rampart-dev/rampart/internal/auth/apikey"
-	"github.com/rampart-dev/rampart/internal/auth/jwt"
-	"github.com/rampart-dev/rampart/internal/auth/keys"
-	"github.com/rampart-dev/rampart/internal/auth/password"
+	"github.com/rampart-dev/rampart/internal/app"
 	"github.com/rampart-dev/rampart/internal/auth/perms"
-	"github.com/rampart-dev/rampart/internal/auth/recovery"
-	"github.com/rampart-dev/rampart/internal/auth/seal"
-	"github.com/rampart-dev/rampart/internal/auth/session"
-	"github.com/rampart-dev/rampart/internal/auth/signedurl"
 	"github.com/rampart-dev/rampart/internal/config"
 	"github.com/rampart-dev/rampart/internal/db"
 	"github.com/rampart-dev/rampart/internal/db/dbtest"
-	apphttp "github.com/rampart-dev/rampart/internal/http"
-	"github.com/rampart-dev/rampart/internal/inbound"
-	"github.com/rampart-dev/rampart/internal/jobs"
-	"github.com/rampart-dev/rampart/internal/mail"
-	"github.com/rampart-dev/rampart/web"
 )
 
 // server is Rampart's web server running in-process on 127.0.0.1 at a
@@ -87,11 +73,14 @@ func startServer(t *testing.T) *server {
 	if err := db.NewMigrator(pool, log).Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	handler, err := newHandler(t, cfg, pool, log)
+	// The application exactly as `server serve` wires it (its job client
+	// not started; without Redis, limits and revocations stay in memory).
+	application, err := app.New(cfg, pool, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(logs, slog.LevelWarn)}
+	t.Cleanup(func() { _ = application.Close() })
+	srv := &http.Server{Handler: application.Handler, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(logs, slog.LevelWarn)}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -109,110 +98,6 @@ func startServer(t *testing.T) *server {
 	s := &server{URL: base, Pool: pool, Perms: perms.NewStore(pool)}
 	s.waitHealthy(t)
 	return s
-}
-
-// newHandler is cmd/server's serve, up to the listener: the job client (not
-// started), API keys, tokens, accounts, webhooks, assets and the handler.
-// Without REDIS_URL, limits and revocations are kept in memory.
-func newHandler(t *testing.T, cfg *config.Config, pool *pgxpool.Pool, log *slog.Logger) (http.Handler, error) {
-	sender, err := mail.NewSender(cfg.SMTPURL)
-	if err != nil {
-		return nil, err
-	}
-	jobsClient, err := jobs.NewClient(jobs.Options{Pool: pool, Logger: log, MailSender: sender, MailFrom: cfg.MailFrom})
-	if err != nil {
-		return nil, err
-	}
-	box, err := newSealBox(cfg)
-	if err != nil {
-		return nil, err
-	}
-	apiKeyHMAC, err := keys.Derive(cfg.SecretKey, keys.APIKey)
-	if err != nil {
-		return nil, err
-	}
-	apiKeys, err := apikey.New(apikey.Config{Pool: pool, HMACKey: apiKeyHMAC, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	t.Cleanup(func() { _ = apiKeys.Close() })
-	jwtKey, err := jwt.KeyFromMaster(cfg.SecretKey)
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := jwt.New(jwt.Config{
-		Pool: pool, Key: jwtKey, AccessTTL: cfg.JWTAccessTTL, RefreshTTL: cfg.JWTRefreshTTL,
-		Denylist: jwt.NewDenylist(nil, "rampart:jwt:deny:", nil),
-	})
-	if err != nil {
-		return nil, err
-	}
-	accounts, err := newAccounts(cfg, pool, box, mail.NewOutbox(jobsClient.River()), tokens.RevokeUser, log)
-	if err != nil {
-		return nil, err
-	}
-	hooks, err := inbound.New(inbound.Config{Pool: pool, Seal: box, Jobs: jobsClient.River(), BaseURL: cfg.BaseURL, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	assets, err := web.NewAssets()
-	if err != nil {
-		return nil, err
-	}
-	csrfKey, err := keys.Derive(cfg.SecretKey, keys.CSRF)
-	if err != nil {
-		return nil, err
-	}
-	return apphttp.NewHandler(apphttp.Options{
-		Logger: log, Pool: pool, Assets: assets, Registry: apphttp.NewRegistry(),
-		TrustedProxies: cfg.TrustedProxies, AdminAllowedCIDRs: cfg.AdminAllowedCIDRs,
-		Production: cfg.IsProduction(), BaseURL: cfg.BaseURL, CSRFKey: csrfKey,
-		CORSAllowedOrigins:         cfg.CORSAllowedOrigins,
-		RateLimitRequestsPerMinute: cfg.RateLimitRequestsPerMinute,
-		RateLimitAuthPerMinute:     cfg.RateLimitAuthPerMinute,
-		RateLimitAPIPerHour:        cfg.RateLimitAPIPerHour,
-		Accounts:                   accounts,
-		APIKeys:                    apiKeys,
-		Tokens:                     tokens,
-		Perms:                      perms.NewStore(pool),
-		Webhooks:                   hooks,
-	})
-}
-
-// newAccounts is cmd/server's: argon2id with the production parameters,
-// mail links signed, TOTP secrets sealed and recovery codes keyed, all from
-// SECRET_KEY.
-func newAccounts(cfg *config.Config, pool *pgxpool.Pool, box *seal.Box, outbox *mail.Outbox, revokeTokens func(context.Context, uuid.UUID) error, log *slog.Logger) (*account.Service, error) {
-	signKey, err := keys.Derive(cfg.SecretKey, keys.SignedURL)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := signedurl.New(signKey)
-	if err != nil {
-		return nil, err
-	}
-	recoveryKey, err := keys.Derive(cfg.SecretKey, keys.RecoveryCode)
-	if err != nil {
-		return nil, err
-	}
-	codes, err := recovery.NewHasher(recoveryKey)
-	if err != nil {
-		return nil, err
-	}
-	return account.New(account.Config{
-		Pool: pool, Seal: box, Recovery: codes, RevokeTokens: revokeTokens,
-		Hasher: password.NewHasher(password.DefaultParams(), 0, 0), Signer: signer,
-		Outbox: outbox, Sessions: session.NewStore(pool, nil), BaseURL: cfg.BaseURL,
-		MaxFailures: cfg.LoginMaxFailures, Lockout: cfg.LoginLockout, Logger: log,
-	})
-}
-
-func newSealBox(cfg *config.Config) (*seal.Box, error) {
-	k, err := seal.KeyFromMaster(cfg.SecretKey)
-	if err != nil {
-		return nil, err
-	}
-	return seal.New(k)
 }
 
 // waitHealthy polls /health until it answers 200.
