@@ -27,13 +27,9 @@ func decodeJSON(c echo.Context, v any) error {
 	if err != nil || mt != echo.MIMEApplicationJSON {
 		return newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
 	}
-	body, err := io.ReadAll(c.Request().Body)
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return echo.ErrStatusRequestEntityTooLarge
-	}
+	body, err := readBody(c)
 	if err != nil {
-		return newAPIError(http.StatusBadRequest, "bad_request", "The body could not be read.")
+		return err
 	}
 	if msg := checkJSONKeys(body, v); msg != "" {
 		return newAPIError(http.StatusBadRequest, "bad_request", msg)
@@ -47,6 +43,20 @@ func decodeJSON(c echo.Context, v any) error {
 		return newAPIError(http.StatusBadRequest, "bad_request", "The body has data after the JSON object.")
 	}
 	return nil
+}
+
+// readBody reads the whole request body: 413 past the body limit, 400 when
+// it cannot be read.
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, echo.ErrStatusRequestEntityTooLarge
+	}
+	if err != nil {
+		return nil, newAPIError(http.StatusBadRequest, "bad_request", "The body could not be read.")
+	}
+	return body, nil
 }
 
 // checkJSONKeys refuses what encoding/json would quietly accept in a

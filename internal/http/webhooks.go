@@ -2,7 +2,6 @@ package http
 
 import (
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -30,13 +29,9 @@ func handleWebhook(hooks *inbound.Service) echo.HandlerFunc {
 		if err != nil {
 			return newAPIError(http.StatusNotFound, "not_found", "No such webhook endpoint.")
 		}
-		body, err := io.ReadAll(c.Request().Body)
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return echo.ErrStatusRequestEntityTooLarge
-		}
+		body, err := readBody(c)
 		if err != nil {
-			return newAPIError(http.StatusBadRequest, "bad_request", "The body could not be read.")
+			return err
 		}
 		r, err := hooks.Receive(c.Request().Context(), id, c.Request().Header, body)
 		switch {
