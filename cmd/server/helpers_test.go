@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampart-dev/rampart/internal/db/dbtest"
+	"github.com/rampart-dev/rampart/internal/testutil"
 )
 
 // testEnv is a getenv over a map, with the settings every test needs: a
@@ -42,28 +42,10 @@ func freePort(t *testing.T) string {
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
 
-// syncBuffer is an io.Writer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // runningServer is the real server started through run.
 type runningServer struct {
 	URL  string
-	Logs *syncBuffer
+	Logs *testutil.SyncBuffer
 	stop context.CancelFunc
 	done chan error
 }
@@ -73,7 +55,7 @@ type runningServer struct {
 func startServer(t *testing.T, env testEnv) *runningServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &runningServer{URL: "http://" + env["APP_ADDR"], Logs: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
+	s := &runningServer{URL: "http://" + env["APP_ADDR"], Logs: &testutil.SyncBuffer{}, stop: cancel, done: make(chan error, 1)}
 	go func() {
 		s.done <- run(ctx, []string{"server", "serve"}, env.get, strings.NewReader(""), io.Discard, s.Logs)
 	}()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampart-dev/rampart/internal/logging"
+	"github.com/rampart-dev/rampart/internal/testutil"
 )
 
 // timeField is the only part of a line that differs between two records.
@@ -171,7 +172,7 @@ func TestLinesThroughSlogForOtherLoggers(t *testing.T) {
 // A fast line at warning level or above is flushed at once by a buffered
 // logger, like a slog record; an Info line waits for the buffer.
 func TestFastLineFlushesWarningsOfBufferedLoggers(t *testing.T) {
-	var out safeBuffer
+	var out testutil.SyncBuffer
 	log, closeLog := logging.NewBuffered(&out, logging.FormatJSON, slog.LevelInfo)
 	defer closeLog()
 	f := logging.LinesFor(log)
@@ -232,25 +233,6 @@ func BenchmarkAccessLine(b *testing.B) {
 			line.Int(status, 200).Dur(duration, 12345).Int(size, 13).End(ctx)
 		}
 	})
-}
-
-// safeBuffer is a bytes.Buffer the buffered writer's timer may write to
-// while the test reads it.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Lines and slog records written at once to one plain writer (not safe for

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rampart-dev/rampart/internal/auth/apikey"
+	"github.com/rampart-dev/rampart/internal/testutil"
 )
 
 // withRedis sets a Redis client and channel on a Config.
@@ -118,7 +119,7 @@ func TestWithRedisUnreachableTheCacheStaysOff(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	pool, queries := f.countedPool(t)
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { _ = down.Close() })
 	s := f.service(t, pool, func(c *apikey.Config) {
