@@ -46,10 +46,9 @@ type User struct {
 	// CredentialID identifies the credential: the API key's id or the
 	// token's jti ("" for passwords and sessions). Rate limits key on it.
 	CredentialID string
-	// Claims are a JWT's custom claims (nil otherwise).
-	Claims map[string]any
-	// Token is the verified JWT (MethodJWT only): its family tells when
-	// the login behind it happened (jwt.Service.AuthenticatedAt).
+	// Token is the verified access token (MethodJWT only, nil otherwise):
+	// its custom claims (Token.Custom), and its family, which tells when the
+	// login behind it happened (jwt.Service.AuthenticatedAt).
 	Token *jwt.Claims
 }
 

@@ -60,7 +60,7 @@ func (b *JWT) Authenticate(ctx context.Context, r *http.Request) (*User, error) 
 	cl, err := b.Tokens.VerifyAccess(ctx, token)
 	switch {
 	case err == nil:
-		return &User{ID: cl.UserID, Method: MethodJWT, CredentialID: cl.ID, Claims: cl.Custom, Token: &cl}, nil
+		return &User{ID: cl.UserID, Method: MethodJWT, CredentialID: cl.ID, Token: &cl}, nil
 	case errors.Is(err, jwt.ErrUnavailable):
 		return nil, unavailable(err)
 	case errors.Is(err, jwt.ErrRevoked):
